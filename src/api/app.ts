@@ -1,0 +1,38 @@
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { adminRoutes } from './admin.js';
+import { type AppDeps, systemClock } from './deps.js';
+import { deviceRoutes } from './device.js';
+import { healthRoutes } from './health.js';
+
+/**
+ * Builds the HTTP app from explicit dependencies. Nothing here reads the environment or
+ * opens a store; `main.ts` does, and tests pass their own.
+ */
+export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  const clock = deps.clock ?? systemClock;
+  const { config, store } = deps;
+  const app = Fastify({
+    ...(typeof deps.logger === 'object' ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false }),
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  await app.register(deviceRoutes, {
+    store,
+    clock,
+    region: config.region,
+    signWindowSeconds: config.signWindowSeconds,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+  await app.register(adminRoutes, { prefix: '/admin/v1', store, clock, region: config.region, adminTokenHash: deps.adminTokenHash });
+  await app.register(healthRoutes, { store });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+  );
+  return app;
+}

@@ -1,0 +1,78 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { sign } from './sign.js';
+
+/** Request headers as Node gives them: lower-case names. */
+export type Headers = Readonly<Record<string, string | string[] | undefined>>;
+
+/** What a request claims, before any secret is looked up. */
+export type Claim =
+  | { readonly scheme: 'basic'; readonly accessId: number; readonly secretKey: string }
+  | { readonly scheme: 'signature'; readonly accessId: number; readonly timeStamp: string; readonly sign: string };
+
+const ACCESS_ID = /^[1-9][0-9]{0,15}$/;
+const TIMESTAMP = /^[0-9]{1,12}$/;
+
+function header(headers: Headers, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? undefined : value;
+}
+
+/**
+ * Reads the credentials of either scheme from the headers. `Authorization` wins when
+ * present; otherwise the `AccessId`, `TimeStamp` and `Sign` headers are used. Returns
+ * undefined for anything absent or malformed.
+ */
+export function parseClaim(headers: Headers): Claim | undefined {
+  const authorization = header(headers, 'authorization');
+  if (authorization !== undefined) {
+    const match = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(authorization);
+    if (!match) return undefined;
+    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return undefined;
+    const id = decoded.slice(0, colon);
+    if (!ACCESS_ID.test(id)) return undefined;
+    return { scheme: 'basic', accessId: Number(id), secretKey: decoded.slice(colon + 1) };
+  }
+  const id = header(headers, 'accessid');
+  const timeStamp = header(headers, 'timestamp');
+  const signature = header(headers, 'sign');
+  if (id === undefined || timeStamp === undefined || signature === undefined) return undefined;
+  if (!ACCESS_ID.test(id) || !TIMESTAMP.test(timeStamp) || signature.length === 0 || signature.length > 256) {
+    return undefined;
+  }
+  return { scheme: 'signature', accessId: Number(id), timeStamp, sign: signature };
+}
+
+/** Equal-length digests make the comparison constant-time whatever the inputs' lengths. */
+function safeEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
+  const da = createHash('sha256').update(a).digest();
+  const db = createHash('sha256').update(b).digest();
+  return timingSafeEqual(da, db);
+}
+
+/** A secret to check against when the accessId is unknown, so both paths cost the same. */
+const DUMMY_SECRET = '00000000000000000000000000000000';
+
+/**
+ * Checks a claim against the app's secret (undefined when there is no such app; the
+ * work done is the same, so timing tells nothing). `nowSeconds` and `windowSeconds`
+ * bound the signature's TimeStamp.
+ */
+export function verifyClaim(
+  claim: Claim,
+  secretKey: string | undefined,
+  body: Uint8Array | string,
+  nowSeconds: number,
+  windowSeconds: number,
+): boolean {
+  const secret = secretKey ?? DUMMY_SECRET;
+  let good: boolean;
+  if (claim.scheme === 'basic') {
+    good = safeEqual(claim.secretKey, secret);
+  } else {
+    const expected = sign(secret, claim.timeStamp, String(claim.accessId), body);
+    good = safeEqual(claim.sign, expected) && Math.abs(nowSeconds - Number(claim.timeStamp)) <= windowSeconds;
+  }
+  return good && secretKey !== undefined;
+}

@@ -1,0 +1,94 @@
+import { isValidRegion, regionRule } from './domain/limits.js';
+
+export type DatabaseConfig =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string };
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly database: DatabaseConfig;
+  /** When set, the admin token; otherwise one is generated on first start and only its hash kept. */
+  readonly adminToken: string | undefined;
+  readonly region: string;
+  /** How far (seconds) a signature's TimeStamp may be from the server clock. */
+  readonly signWindowSeconds: number;
+  /** Largest accepted request body, in bytes. */
+  readonly bodyLimitBytes: number;
+  /** SQLite `synchronous`: `normal` survives a process crash, `full` also power loss. */
+  readonly sqliteSynchronous: 'normal' | 'full';
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[0-9]+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as T;
+}
+
+function database(raw: string | undefined): DatabaseConfig {
+  const value = raw === undefined || raw === '' ? 'sqlite:./data/attrd.db' : raw;
+  if (value.startsWith('sqlite:')) {
+    const path = value.slice('sqlite:'.length);
+    if (path === '') throw new ConfigError('ATTRD_DATABASE sqlite: needs a file path, as in sqlite:./data/attrd.db');
+    return { kind: 'sqlite', path };
+  }
+  if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
+    try {
+      new URL(value);
+    } catch {
+      throw new ConfigError('ATTRD_DATABASE is not a valid postgres:// URL');
+    }
+    return { kind: 'postgres', url: value };
+  }
+  throw new ConfigError(
+    `ATTRD_DATABASE must be sqlite:PATH or postgres://…, got ${JSON.stringify(value.split(':')[0] + ':…')}`,
+  );
+}
+
+/** Reads and validates the configuration once; the only reader of the environment. */
+export function loadConfig(env: Env): Config {
+  const region = env.ATTRD_REGION || 'default';
+  if (!isValidRegion(region)) throw new ConfigError(`ATTRD_REGION must be ${regionRule}, got ${JSON.stringify(region)}`);
+  const adminToken = env.ATTRD_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && (adminToken.length < 16 || !/^[\x21-\x7e]+$/.test(adminToken))) {
+    throw new ConfigError('ATTRD_ADMIN_TOKEN must be at least 16 printable ASCII characters without spaces');
+  }
+  return Object.freeze({
+    host: env.ATTRD_HOST || '0.0.0.0',
+    port: integer(env, 'ATTRD_PORT', 8080, 0, 65535),
+    database: Object.freeze(database(env.ATTRD_DATABASE)),
+    adminToken,
+    region,
+    signWindowSeconds: integer(env, 'ATTRD_SIGN_WINDOW_SECONDS', 300, 1, 86_400),
+    bodyLimitBytes: integer(env, 'ATTRD_BODY_LIMIT_BYTES', 65_536, 1024, 16 * 1024 * 1024),
+    sqliteSynchronous: oneOf(env, 'ATTRD_SQLITE_SYNCHRONOUS', 'normal', ['normal', 'full'] as const),
+    logLevel: oneOf(env, 'ATTRD_LOG_LEVEL', 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ] as const),
+  });
+}

@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSqliteStore } from './sqlite.js';
+import { runStoreContract } from './store.contract.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'attrd-sqlite-'));
+let n = 0;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+runStoreContract('sqlite', async () => openSqliteStore({ path: join(dir, `contract-${n++}.db`) }));
+
+describe('SQLite specifics', () => {
+  it('keeps acknowledged writes across a reopen of the file', async () => {
+    const path = join(dir, 'reopen.db');
+    const store = openSqliteStore({ path });
+    await store.createApp({ accessId: 1500000001, secretKey: 's', name: 'n', region: 'default', createdAt: 1 });
+    await store.createDefinition(1500000001, 'level', '', 1);
+    await store.writeAttributes(1500000001, { cmd: 1, token: 't', attributes: [['level', '7']] });
+    await store.close();
+    const again = openSqliteStore({ path });
+    expect(await again.readAttributes(1500000001, 't')).toEqual({ level: '7' });
+    await again.close();
+  });
+
+  it('refuses to open a store with a newer schema, naming both versions', () => {
+    const path = join(dir, 'newer.db');
+    openSqliteStore({ path }).close();
+    const raw = new Database(path);
+    raw.pragma('user_version = 99');
+    raw.close();
+    expect(() => openSqliteStore({ path })).toThrow(/schema version 99, newer than this attrd knows/);
+  });
+
+  it('rejects every write of a batch whose commit fails, and applies none', async () => {
+    const path = join(dir, 'failing.db');
+    const store = openSqliteStore({ path });
+    await store.createApp({ accessId: 1500000001, secretKey: 's', name: 'n', region: 'default', createdAt: 1 });
+    await store.createDefinition(1500000001, 'level', '', 1);
+    // A trigger that aborts the whole statement stands in for a store failure (disk I/O, full disk).
+    store.db.exec(
+      "CREATE TRIGGER boom BEFORE INSERT ON attributes WHEN NEW.value = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END",
+    );
+    const good = store.writeAttributes(1500000001, { cmd: 1, token: 'ok', attributes: [['level', '1']] });
+    const bad = store.writeAttributes(1500000001, { cmd: 1, token: 'bad', attributes: [['level', 'boom']] });
+    await expect(good).resolves.toEqual({ ok: true, invalidAttribute: [] });
+    await expect(bad).rejects.toThrow(/boom/);
+    expect(await store.readAttributes(1500000001, 'bad')).toEqual({});
+    expect((await store.getDefinition(1500000001, 'level'))?.deviceCount).toBe(1);
+    await store.close();
+  });
+});

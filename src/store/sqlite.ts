@@ -1,0 +1,297 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { planWrite } from '../domain/apply.js';
+import type { App, AttributeMap, Definition } from '../domain/model.js';
+import type { DeviceWrite } from '../domain/request.js';
+import { sqliteMigrations } from './sqlite-schema.js';
+import type { Store, WriteOutcome } from './store.js';
+
+export interface SqliteOptions {
+  /** File path, or ':memory:'. */
+  readonly path: string;
+  /** `normal` survives a process crash; `full` also survives power loss (fsync per commit). */
+  readonly synchronous?: 'normal' | 'full';
+  /** Most writes committed together in one transaction. */
+  readonly maxBatch?: number;
+}
+
+interface AppRow {
+  access_id: number;
+  secret_key: string;
+  name: string;
+  region: string;
+  created_at: number;
+}
+interface DefinitionRow {
+  name: string;
+  description: string;
+  created_at: number;
+  updated_at: number;
+  device_count: number;
+}
+interface PendingWrite {
+  readonly accessId: number;
+  readonly write: DeviceWrite;
+  readonly resolve: (outcome: WriteOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+const toApp = (row: AppRow): App => ({
+  accessId: row.access_id,
+  secretKey: row.secret_key,
+  name: row.name,
+  region: row.region,
+  createdAt: row.created_at,
+});
+const toDefinition = (row: DefinitionRow): Definition => ({
+  name: row.name,
+  description: row.description,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  deviceCount: row.device_count,
+});
+
+/** Opens (creating if needed) and migrates a SQLite store. */
+export function openSqliteStore(options: SqliteOptions): SqliteStore {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    return new SqliteStore(db, options.maxBatch ?? 512);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > sqliteMigrations.length) {
+    throw new Error(
+      `the SQLite store has schema version ${version}, newer than this attrd knows (${sqliteMigrations.length}); ` +
+        'upgrade attrd or restore a matching backup',
+    );
+  }
+  db.transaction(() => {
+    for (let v = version; v < sqliteMigrations.length; v++) db.exec(sqliteMigrations[v]!);
+    db.pragma(`user_version = ${sqliteMigrations.length}`);
+  }).immediate();
+}
+
+/**
+ * The embedded store. One connection; writes of device attributes that arrive in the
+ * same event-loop turn are committed together in one transaction (group commit), each in
+ * its own savepoint so that one failing write cannot half-apply or spoil the others.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private pending: PendingWrite[] = [];
+  private closed = false;
+
+  private readonly q;
+  private readonly applyOne: (accessId: number, write: DeviceWrite) => WriteOutcome;
+  private readonly applyBatch: Database.Transaction<(jobs: PendingWrite[]) => Array<{ outcome?: WriteOutcome; error?: unknown }>>;
+
+  constructor(
+    readonly db: Database.Database,
+    private readonly maxBatch: number,
+  ) {
+    this.q = {
+      insertApp: db.prepare(
+        'INSERT INTO apps (access_id, secret_key, name, region, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      ),
+      getApp: db.prepare<[number], AppRow>('SELECT * FROM apps WHERE access_id = ?'),
+      listApps: db.prepare<[], AppRow>('SELECT * FROM apps ORDER BY created_at, access_id'),
+      setSecret: db.prepare('UPDATE apps SET secret_key = ? WHERE access_id = ?'),
+      deleteApp: db.prepare('DELETE FROM apps WHERE access_id = ?'),
+      deleteAppDefinitions: db.prepare('DELETE FROM definitions WHERE access_id = ?'),
+      deleteAppAttributes: db.prepare('DELETE FROM attributes WHERE access_id = ?'),
+      insertDefinition: db.prepare(
+        `INSERT INTO definitions (access_id, name, description, created_at, updated_at, device_count)
+         VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING`,
+      ),
+      getDefinition: db.prepare<[number, string], DefinitionRow>(
+        'SELECT name, description, created_at, updated_at, device_count FROM definitions WHERE access_id = ? AND name = ?',
+      ),
+      listDefinitions: db.prepare<[number], DefinitionRow>(
+        'SELECT name, description, created_at, updated_at, device_count FROM definitions WHERE access_id = ? ORDER BY name',
+      ),
+      describeDefinition: db.prepare(
+        'UPDATE definitions SET description = ?, updated_at = ? WHERE access_id = ? AND name = ?',
+      ),
+      deleteDefinition: db.prepare('DELETE FROM definitions WHERE access_id = ? AND name = ?'),
+      deleteDefinitionValues: db.prepare('DELETE FROM attributes WHERE access_id = ? AND name = ?'),
+      isDefined: db.prepare<[number, string], number>('SELECT 1 FROM definitions WHERE access_id = ? AND name = ?').pluck(),
+      readAttributes: db
+        .prepare<[number, string], [string, string]>('SELECT name, value FROM attributes WHERE access_id = ? AND token = ?')
+        .raw(),
+      upsertAttribute: db.prepare(
+        `INSERT INTO attributes (access_id, token, name, value) VALUES (?, ?, ?, ?)
+         ON CONFLICT (access_id, token, name) DO UPDATE SET value = excluded.value`,
+      ),
+      deleteAttribute: db.prepare('DELETE FROM attributes WHERE access_id = ? AND token = ? AND name = ?'),
+      countDelta: db.prepare('UPDATE definitions SET device_count = device_count + ? WHERE access_id = ? AND name = ?'),
+      getSetting: db.prepare<[string], string>('SELECT value FROM settings WHERE key = ?').pluck(),
+      initSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      putSetting: db.prepare(
+        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
+    };
+
+    this.applyOne = db.transaction((accessId: number, write: DeviceWrite): WriteOutcome => {
+      const q = this.q;
+      const current = new Map(q.readAttributes.all(accessId, write.token));
+      const result = planWrite(current, (name) => q.isDefined.get(accessId, name) !== undefined, write);
+      if (!result.ok) return result;
+      const { plan } = result;
+      for (const { name, value, added } of plan.set) {
+        q.upsertAttribute.run(accessId, write.token, name, value);
+        if (added) q.countDelta.run(1, accessId, name);
+      }
+      for (const name of plan.remove) {
+        q.deleteAttribute.run(accessId, write.token, name);
+        q.countDelta.run(-1, accessId, name);
+      }
+      return { ok: true, invalidAttribute: plan.invalidAttribute };
+    });
+
+    this.applyBatch = db.transaction((jobs: PendingWrite[]) =>
+      jobs.map((job) => {
+        try {
+          return { outcome: this.applyOne(job.accessId, job.write) };
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
+  }
+
+  private flush = (): void => {
+    while (this.pending.length > 0) {
+      const jobs = this.pending.splice(0, this.maxBatch);
+      let results: Array<{ outcome?: WriteOutcome; error?: unknown }>;
+      try {
+        results = this.applyBatch.immediate(jobs);
+      } catch (error) {
+        for (const job of jobs) job.reject(error);
+        continue;
+      }
+      jobs.forEach((job, i) => {
+        const r = results[i]!;
+        if (r.outcome) job.resolve(r.outcome);
+        else job.reject(r.error);
+      });
+    }
+  };
+
+  /** Writes queued but not yet committed. */
+  get pendingWrites(): number {
+    return this.pending.length;
+  }
+
+  async writeAttributes(accessId: number, write: DeviceWrite): Promise<WriteOutcome> {
+    if (this.closed) throw new Error('the store is closed');
+    return new Promise((resolve, reject) => {
+      this.pending.push({ accessId, write, resolve, reject });
+      if (this.pending.length === 1) setImmediate(this.flush);
+    });
+  }
+
+  async readAttributes(accessId: number, token: string): Promise<AttributeMap> {
+    return Object.fromEntries(this.q.readAttributes.all(accessId, token));
+  }
+
+  async createApp(app: App): Promise<boolean> {
+    const r = this.q.insertApp.run(app.accessId, app.secretKey, app.name, app.region, app.createdAt);
+    return r.changes === 1;
+  }
+
+  async getApp(accessId: number): Promise<App | undefined> {
+    const row = this.q.getApp.get(accessId);
+    return row && toApp(row);
+  }
+
+  async listApps(): Promise<App[]> {
+    return this.q.listApps.all().map(toApp);
+  }
+
+  async setSecret(accessId: number, secretKey: string): Promise<boolean> {
+    return this.q.setSecret.run(secretKey, accessId).changes === 1;
+  }
+
+  async deleteApp(accessId: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.q.deleteAppAttributes.run(accessId);
+      this.q.deleteAppDefinitions.run(accessId);
+      return this.q.deleteApp.run(accessId).changes === 1;
+    }).immediate();
+  }
+
+  async createDefinition(
+    accessId: number,
+    name: string,
+    description: string,
+    now: number,
+  ): Promise<Definition | 'exists' | 'no-app'> {
+    return this.db.transaction((): Definition | 'exists' | 'no-app' => {
+      if (!this.q.getApp.get(accessId)) return 'no-app';
+      if (this.q.insertDefinition.run(accessId, name, description, now, now).changes === 0) return 'exists';
+      return toDefinition(this.q.getDefinition.get(accessId, name)!);
+    }).immediate();
+  }
+
+  async listDefinitions(accessId: number): Promise<Definition[] | undefined> {
+    if (!this.q.getApp.get(accessId)) return undefined;
+    return this.q.listDefinitions.all(accessId).map(toDefinition);
+  }
+
+  async getDefinition(accessId: number, name: string): Promise<Definition | undefined> {
+    const row = this.q.getDefinition.get(accessId, name);
+    return row && toDefinition(row);
+  }
+
+  async describeDefinition(
+    accessId: number,
+    name: string,
+    description: string,
+    now: number,
+  ): Promise<Definition | undefined> {
+    if (this.q.describeDefinition.run(description, now, accessId, name).changes === 0) return undefined;
+    return toDefinition(this.q.getDefinition.get(accessId, name)!);
+  }
+
+  async deleteDefinition(accessId: number, name: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (this.q.deleteDefinition.run(accessId, name).changes === 0) return false;
+      this.q.deleteDefinitionValues.run(accessId, name);
+      return true;
+    }).immediate();
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    return this.q.getSetting.get(key);
+  }
+
+  async initSetting(key: string, value: string): Promise<boolean> {
+    return this.q.initSetting.run(key, value).changes === 1;
+  }
+
+  async putSetting(key: string, value: string): Promise<void> {
+    this.q.putSetting.run(key, value);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.db.close();
+  }
+}

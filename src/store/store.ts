@@ -1,0 +1,66 @@
+import type { DeviceFailure } from '../domain/errors.js';
+import type { App, AttributeMap, Definition } from '../domain/model.js';
+import type { DeviceWrite } from '../domain/request.js';
+
+export type WriteOutcome =
+  | { readonly ok: true; readonly invalidAttribute: readonly string[] }
+  | { readonly ok: false; readonly failure: DeviceFailure };
+
+/**
+ * The only thing the API knows about storage. Every method either completes durably
+ * or throws (the caller answers 1008004 / 500); expected outcomes come back as values.
+ * What a method returns reflects every write acknowledged before it was called, on any
+ * node sharing the same database.
+ */
+export interface Store {
+  /** Which backend this is, for logs and metrics. */
+  readonly kind: 'sqlite' | 'postgres';
+
+  /** Adds an app; false if the accessId is taken. */
+  createApp(app: App): Promise<boolean>;
+  /** The app with this accessId, if any. */
+  getApp(accessId: number): Promise<App | undefined>;
+  /** Every app, oldest first. */
+  listApps(): Promise<App[]>;
+  /** Replaces the app's secret; false if there is no such app. */
+  setSecret(accessId: number, secretKey: string): Promise<boolean>;
+  /** Removes the app with its definitions and every token's attributes; false if absent. */
+  deleteApp(accessId: number): Promise<boolean>;
+
+  /** Adds a definition (deviceCount 0); 'exists' if the name is taken, 'no-app' if the app is absent. */
+  createDefinition(
+    accessId: number,
+    name: string,
+    description: string,
+    now: number,
+  ): Promise<Definition | 'exists' | 'no-app'>;
+  /** The app's definitions by name, with exact deviceCounts; undefined if the app is absent. */
+  listDefinitions(accessId: number): Promise<Definition[] | undefined>;
+  /** One definition, if both app and name exist. */
+  getDefinition(accessId: number, name: string): Promise<Definition | undefined>;
+  /** Changes a description; undefined if the app or the definition is absent. */
+  describeDefinition(accessId: number, name: string, description: string, now: number): Promise<Definition | undefined>;
+  /** Removes a definition and its value from every token of the app; false if absent. */
+  deleteDefinition(accessId: number, name: string): Promise<boolean>;
+
+  /**
+   * Applies cmd 1–4 to one token atomically (via domain `planWrite`, against the
+   * definitions and attributes as they are inside the transaction). Resolves only after
+   * the change is committed; a refused write changes nothing.
+   */
+  writeAttributes(accessId: number, write: DeviceWrite): Promise<WriteOutcome>;
+  /** The token's attributes (empty if it has none). */
+  readAttributes(accessId: number, token: string): Promise<AttributeMap>;
+
+  /** A server setting (such as the admin token hash), if set. */
+  getSetting(key: string): Promise<string | undefined>;
+  /** Sets a server setting only if it is unset; false if it was set already. */
+  initSetting(key: string, value: string): Promise<boolean>;
+  /** Sets a server setting, replacing any value. */
+  putSetting(key: string, value: string): Promise<void>;
+
+  /** Resolves when the store can serve requests; throws otherwise. */
+  ping(): Promise<void>;
+  /** Commits anything pending and releases the store. */
+  close(): Promise<void>;
+}
