@@ -48,7 +48,8 @@ function database(raw: string | undefined): DatabaseConfig {
   const value = raw === undefined || raw === '' ? 'sqlite:./data/attrd.db' : raw;
   if (value.startsWith('sqlite:')) {
     const path = value.slice('sqlite:'.length);
-    if (path === '') throw new ConfigError('ATTRD_DATABASE sqlite: needs a file path, as in sqlite:./data/attrd.db');
+    if (path === '')
+      throw new ConfigError('ATTRD_DATABASE sqlite: needs a file path, as in sqlite:./data/attrd.db');
     return { kind: 'sqlite', path };
   }
   if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
@@ -67,7 +68,8 @@ function database(raw: string | undefined): DatabaseConfig {
 /** Reads and validates the configuration once; the only reader of the environment. */
 export function loadConfig(env: Env): Config {
   const region = env.ATTRD_REGION || 'default';
-  if (!isValidRegion(region)) throw new ConfigError(`ATTRD_REGION must be ${regionRule}, got ${JSON.stringify(region)}`);
+  if (!isValidRegion(region))
+    throw new ConfigError(`ATTRD_REGION must be ${regionRule}, got ${JSON.stringify(region)}`);
   const adminToken = env.ATTRD_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && (adminToken.length < 16 || !/^[\x21-\x7e]+$/.test(adminToken))) {
     throw new ConfigError('ATTRD_ADMIN_TOKEN must be at least 16 printable ASCII characters without spaces');

@@ -26,7 +26,9 @@ export async function main(): Promise<void> {
     process.stderr.write(`attrd: could not start: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  process.stdout.write(`attrd: serving on ${server.url} (store: ${server.store.kind}, region: ${config.region})\n`);
+  process.stdout.write(
+    `attrd: serving on ${server.url} (store: ${server.store.kind}, region: ${config.region})\n`,
+  );
 
   const shutdown = (signal: string) => {
     process.stdout.write(`attrd: ${signal} received, finishing requests in flight\n`);

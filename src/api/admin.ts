@@ -9,7 +9,7 @@ import {
   definitionView,
   parseAccessId,
 } from '../domain/admin.js';
-import { type AdminFailure, type AdminErrorCode, adminErrorCodes, adminFailure } from '../domain/errors.js';
+import { type AdminErrorCode, type AdminFailure, adminErrorCodes, adminFailure } from '../domain/errors.js';
 import { isValidToken, tokenRule } from '../domain/limits.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './deps.js';
@@ -39,20 +39,29 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
   app.addHook('onRequest', async (request, reply) => {
     if (!checkBearer(request.headers.authorization, options.adminTokenHash)) {
       reply.header('www-authenticate', 'Bearer realm="attrd-admin"');
-      return fail(reply, 'unauthorized', 'a valid admin token is required: Authorization: Bearer <ATTRD_ADMIN_TOKEN>');
+      return fail(
+        reply,
+        'unauthorized',
+        'a valid admin token is required: Authorization: Bearer <ATTRD_ADMIN_TOKEN>',
+      );
     }
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error.statusCode !== undefined && error.statusCode < 500) {
-      const code = error.code?.startsWith('FST_ERR_CTP') || error instanceof SyntaxError ? 'invalid_json' : 'invalid_request';
+      const code =
+        error.code?.startsWith('FST_ERR_CTP') || error instanceof SyntaxError
+          ? 'invalid_json'
+          : 'invalid_request';
       return fail(reply, code, `the request could not be read: ${error.message}`);
     }
     request.log.error({ err: error }, 'admin request failed');
     return fail(reply, 'store_unavailable', 'the store failed; nothing was changed, retry later');
   });
 
-  app.setNotFoundHandler((request, reply) => fail(reply, 'not_found', `no admin route ${request.method} ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler((request, reply) =>
+    fail(reply, 'not_found', `no admin route ${request.method} ${request.url.split('?')[0]}`),
+  );
 
   /** Resolves the path's app or answers 404. */
   async function loadApp(reply: FastifyReply, raw: string) {
@@ -89,7 +98,8 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
     const found = await loadApp(reply, request.params.accessId);
     if (!found) return reply;
     const secretKey = generateSecretKey();
-    if (!(await store.setSecret(found.accessId, secretKey))) return fail(reply, 'app_not_found', `no app has accessId ${found.accessId}`);
+    if (!(await store.setSecret(found.accessId, secretKey)))
+      return fail(reply, 'app_not_found', `no app has accessId ${found.accessId}`);
     return { secretKey };
   });
 
@@ -105,10 +115,19 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
     if (!found) return reply;
     const checked = checkNewDefinition(request.body);
     if (!checked.ok) return sendAdminError(reply, checked.failure);
-    const created = await store.createDefinition(found.accessId, checked.value.name, checked.value.description, clock.now());
+    const created = await store.createDefinition(
+      found.accessId,
+      checked.value.name,
+      checked.value.description,
+      clock.now(),
+    );
     if (created === 'no-app') return fail(reply, 'app_not_found', `no app has accessId ${found.accessId}`);
     if (created === 'exists') {
-      return fail(reply, 'attribute_exists', `app ${found.accessId} already defines an attribute named ${JSON.stringify(checked.value.name)}`);
+      return fail(
+        reply,
+        'attribute_exists',
+        `app ${found.accessId} already defines an attribute named ${JSON.stringify(checked.value.name)}`,
+      );
     }
     return reply.code(201).send(definitionView(created));
   });
@@ -134,7 +153,12 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
     if (!found) return reply;
     const checked = checkDescription(request.body);
     if (!checked.ok) return sendAdminError(reply, checked.failure);
-    const updated = await store.describeDefinition(found.accessId, request.params.name, checked.value, clock.now());
+    const updated = await store.describeDefinition(
+      found.accessId,
+      request.params.name,
+      checked.value,
+      clock.now(),
+    );
     if (!updated) return noDefinition(reply, found.accessId, request.params.name);
     return definitionView(updated);
   });
@@ -152,7 +176,12 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
     const found = await loadApp(reply, request.params.accessId);
     if (!found) return reply;
     const { token } = request.params;
-    if (!isValidToken(token)) return fail(reply, 'invalid_request', `token ${JSON.stringify(token)} is not valid: a token is ${tokenRule}`);
+    if (!isValidToken(token))
+      return fail(
+        reply,
+        'invalid_request',
+        `token ${JSON.stringify(token)} is not valid: a token is ${tokenRule}`,
+      );
     return { token, attributes: await store.readAttributes(found.accessId, token) };
   });
 }

@@ -28,11 +28,19 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     signWindowSeconds: config.signWindowSeconds,
     bodyLimitBytes: config.bodyLimitBytes,
   });
-  await app.register(adminRoutes, { prefix: '/admin/v1', store, clock, region: config.region, adminTokenHash: deps.adminTokenHash });
+  await app.register(adminRoutes, {
+    prefix: '/admin/v1',
+    store,
+    clock,
+    region: config.region,
+    adminTokenHash: deps.adminTokenHash,
+  });
   await app.register(healthRoutes, { store });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+    reply.code(404).send({
+      error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` },
+    }),
   );
   return app;
 }

@@ -25,7 +25,10 @@ function sendFailure(reply: FastifyReply, failure: DeviceFailure): FastifyReply 
     .send(JSON.stringify(failure));
 }
 
-const authFailure = deviceFailure(RetCode.AuthFailure, 'auth failure: missing, malformed or wrong credentials');
+const authFailure = deviceFailure(
+  RetCode.AuthFailure,
+  'auth failure: missing, malformed or wrong credentials',
+);
 
 /** The TPNS device attribute API (SPEC §1–§3), as a Fastify plugin. */
 export async function deviceRoutes(app: FastifyInstance, options: DeviceRouteOptions): Promise<void> {
@@ -34,22 +37,36 @@ export async function deviceRoutes(app: FastifyInstance, options: DeviceRouteOpt
   // The body is kept raw: the signature covers its exact bytes, and JSON errors must be
   // answered in TPNS form, whatever the Content-Type says.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_req, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes },
+    (_req, body, done) => done(null, body),
   );
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return sendFailure(
         reply,
-        deviceFailure(RetCode.ParseError, `request body is larger than the limit of ${options.bodyLimitBytes} bytes`),
+        deviceFailure(
+          RetCode.ParseError,
+          `request body is larger than the limit of ${options.bodyLimitBytes} bytes`,
+        ),
       );
     }
     if (error.statusCode !== undefined && error.statusCode < 500) {
-      return sendFailure(reply, deviceFailure(RetCode.ParseError, `request body could not be read: ${error.message}`));
+      return sendFailure(
+        reply,
+        deviceFailure(RetCode.ParseError, `request body could not be read: ${error.message}`),
+      );
     }
     request.log.error({ err: error }, 'device request failed');
-    return sendFailure(reply, deviceFailure(RetCode.InvokeServiceError, 'invoke service error: the store failed; nothing was changed, retry later'));
+    return sendFailure(
+      reply,
+      deviceFailure(
+        RetCode.InvokeServiceError,
+        'invoke service error: the store failed; nothing was changed, retry later',
+      ),
+    );
   });
 
   app.post(DEVICE_PATH, async (request: FastifyRequest, reply: FastifyReply) => {
@@ -73,13 +90,21 @@ export async function deviceRoutes(app: FastifyInstance, options: DeviceRouteOpt
       );
     }
 
-    if (raw.length === 0) return sendFailure(reply, deviceFailure(RetCode.ParseError, 'request body is empty; send a JSON object'));
-    if (!isUtf8(raw)) return sendFailure(reply, deviceFailure(RetCode.ParseError, 'request body is not valid UTF-8'));
+    if (raw.length === 0)
+      return sendFailure(
+        reply,
+        deviceFailure(RetCode.ParseError, 'request body is empty; send a JSON object'),
+      );
+    if (!isUtf8(raw))
+      return sendFailure(reply, deviceFailure(RetCode.ParseError, 'request body is not valid UTF-8'));
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch (error) {
-      return sendFailure(reply, deviceFailure(RetCode.ParseError, `request body is not valid JSON: ${(error as Error).message}`));
+      return sendFailure(
+        reply,
+        deviceFailure(RetCode.ParseError, `request body is not valid JSON: ${(error as Error).message}`),
+      );
     }
 
     const parsed = parseDeviceRequest(body, appInfo.accessId);
@@ -94,6 +119,8 @@ export async function deviceRoutes(app: FastifyInstance, options: DeviceRouteOpt
     const outcome = await store.writeAttributes(appInfo.accessId, command);
     if (!outcome.ok) return sendFailure(reply, outcome.failure);
     if (outcome.invalidAttribute.length === 0) return reply.send(SUCCESS);
-    return reply.send(JSON.stringify({ retCode: 0, errMsg: 'success', invalidAttribute: outcome.invalidAttribute }));
+    return reply.send(
+      JSON.stringify({ retCode: 0, errMsg: 'success', invalidAttribute: outcome.invalidAttribute }),
+    );
   });
 }

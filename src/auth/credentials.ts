@@ -7,7 +7,12 @@ export type Headers = Readonly<Record<string, string | string[] | undefined>>;
 /** What a request claims, before any secret is looked up. */
 export type Claim =
   | { readonly scheme: 'basic'; readonly accessId: number; readonly secretKey: string }
-  | { readonly scheme: 'signature'; readonly accessId: number; readonly timeStamp: string; readonly sign: string };
+  | {
+      readonly scheme: 'signature';
+      readonly accessId: number;
+      readonly timeStamp: string;
+      readonly sign: string;
+    };
 
 const ACCESS_ID = /^[1-9][0-9]{0,15}$/;
 const TIMESTAMP = /^[0-9]{1,12}$/;

@@ -5,7 +5,12 @@ import { createHmac } from 'node:crypto';
  * of `TimeStamp + AccessId + body`, keyed with the secretKey as UTF-8 text.
  * Shared by the server and the client SDK so that the two cannot drift.
  */
-export function sign(secretKey: string, timeStamp: string, accessId: string, body: string | Uint8Array): string {
+export function sign(
+  secretKey: string,
+  timeStamp: string,
+  accessId: string,
+  body: string | Uint8Array,
+): string {
   const hmac = createHmac('sha256', secretKey);
   hmac.update(timeStamp + accessId);
   hmac.update(body);

@@ -4,9 +4,14 @@ import type { App, Definition } from './model.js';
 
 /** Pure checks and shapes of the admin API (SPEC §4). */
 
-export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: AdminFailure };
+export type Checked<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly failure: AdminFailure };
 
-const invalid = (message: string): Checked<never> => ({ ok: false, failure: adminFailure('invalid_request', message) });
+const invalid = (message: string): Checked<never> => ({
+  ok: false,
+  failure: adminFailure('invalid_request', message),
+});
 const CONTROL = /\p{Cc}/u;
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -17,7 +22,8 @@ function plainText(value: unknown, field: string, max: number, allowEmpty: boole
   if (typeof value !== 'string') return invalid(`${field} must be a string`);
   if (!allowEmpty && value.trim().length === 0) return invalid(`${field} must not be empty`);
   if (!value.isWellFormed()) return invalid(`${field} is not valid Unicode`);
-  if ([...value].length > max) return invalid(`${field} is ${[...value].length} characters; the limit is ${max}`);
+  if ([...value].length > max)
+    return invalid(`${field} is ${[...value].length} characters; the limit is ${max}`);
   if (CONTROL.test(value)) return invalid(`${field} must not contain control characters`);
   return { ok: true, value };
 }
@@ -29,7 +35,8 @@ export function checkNewApp(body: unknown, defaultRegion: string): Checked<{ nam
   if (!name.ok) return name;
   let region = defaultRegion;
   if (body.region !== undefined) {
-    if (typeof body.region !== 'string' || !isValidRegion(body.region)) return invalid(`region must be ${regionRule}`);
+    if (typeof body.region !== 'string' || !isValidRegion(body.region))
+      return invalid(`region must be ${regionRule}`);
     region = body.region;
   }
   return { ok: true, value: { name: name.value, region } };

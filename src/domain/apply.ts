@@ -12,7 +12,9 @@ export interface WritePlan {
   readonly remove: readonly string[];
 }
 
-export type PlanResult = { readonly ok: true; readonly plan: WritePlan } | { readonly ok: false; readonly failure: DeviceFailure };
+export type PlanResult =
+  | { readonly ok: true; readonly plan: WritePlan }
+  | { readonly ok: false; readonly failure: DeviceFailure };
 
 /**
  * Applies a write to a token's current attributes (SPEC §1): undefined names are skipped
@@ -25,7 +27,8 @@ export function planWrite(
   isDefined: (name: string) => boolean,
   write: DeviceWrite,
 ): PlanResult {
-  if (write.cmd === 4) return { ok: true, plan: { invalidAttribute: [], set: [], remove: [...current.keys()] } };
+  if (write.cmd === 4)
+    return { ok: true, plan: { invalidAttribute: [], set: [], remove: [...current.keys()] } };
 
   const invalidAttribute: string[] = [];
   if (write.cmd === 3) {

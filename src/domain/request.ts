@@ -3,7 +3,11 @@ import { attributeNameProblem, attributeValueProblem, isValidToken, quote, token
 
 /** A device API request that passed every static check (everything but definitions and counts). */
 export type DeviceRequest =
-  | { readonly cmd: 1 | 2; readonly token: string; readonly attributes: ReadonlyArray<readonly [string, string]> }
+  | {
+      readonly cmd: 1 | 2;
+      readonly token: string;
+      readonly attributes: ReadonlyArray<readonly [string, string]>;
+    }
   | { readonly cmd: 3; readonly token: string; readonly names: readonly string[] }
   | { readonly cmd: 4; readonly token: string }
   | { readonly cmd: 5; readonly token: string };
@@ -11,7 +15,9 @@ export type DeviceRequest =
 /** The writing commands: everything but the query. */
 export type DeviceWrite = Exclude<DeviceRequest, { cmd: 5 }>;
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: DeviceFailure };
+export type Parsed<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly failure: DeviceFailure };
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const fail = (retCode: DeviceFailure['retCode'], errMsg: string): Parsed<never> => ({
@@ -39,7 +45,8 @@ const hasOwn = (object: object, key: string) => Object.hasOwn(object, key);
  * `cmd`, `token`, then `attributeInfo.attributeMap`. The first problem found is reported.
  */
 export function parseDeviceRequest(body: unknown, accessId: number): Parsed<DeviceRequest> {
-  if (!isPlainObject(body)) return fail(RetCode.ParseError, `request body must be a JSON object, got ${typeName(body)}`);
+  if (!isPlainObject(body))
+    return fail(RetCode.ParseError, `request body must be a JSON object, got ${typeName(body)}`);
 
   if (hasOwn(body, 'accessId')) {
     const sent = body.accessId;
@@ -47,11 +54,15 @@ export function parseDeviceRequest(body: unknown, accessId: number): Parsed<Devi
       return fail(RetCode.InvalidParameter, `accessId must be an integer, got ${typeName(sent)}`);
     }
     if (sent !== accessId) {
-      return fail(RetCode.AccessIdMismatch, `accessId ${sent} in the body differs from the authenticated app ${accessId}`);
+      return fail(
+        RetCode.AccessIdMismatch,
+        `accessId ${sent} in the body differs from the authenticated app ${accessId}`,
+      );
     }
   }
 
-  if (!hasOwn(body, 'cmd') || body.cmd === undefined) return fail(RetCode.MissingParameter, 'missing parameter: cmd');
+  if (!hasOwn(body, 'cmd') || body.cmd === undefined)
+    return fail(RetCode.MissingParameter, 'missing parameter: cmd');
   const cmd = body.cmd;
   if (typeof cmd !== 'number' || !Number.isInteger(cmd)) {
     return fail(RetCode.InvalidParameter, `cmd must be an integer from 1 to 5, got ${typeName(cmd)}`);
@@ -65,7 +76,8 @@ export function parseDeviceRequest(body: unknown, accessId: number): Parsed<Devi
 
   if (!hasOwn(body, 'token')) return fail(RetCode.MissingParameter, 'missing parameter: token');
   const token = body.token;
-  if (typeof token !== 'string') return fail(RetCode.InvalidToken, `token must be a string (${tokenRule}), got ${typeName(token)}`);
+  if (typeof token !== 'string')
+    return fail(RetCode.InvalidToken, `token must be a string (${tokenRule}), got ${typeName(token)}`);
   if (!isValidToken(token)) {
     return fail(RetCode.InvalidToken, `token ${quote(token, 70)} is not valid: a token is ${tokenRule}`);
   }
@@ -74,13 +86,27 @@ export function parseDeviceRequest(body: unknown, accessId: number): Parsed<Devi
   const writeCmd = cmd as 1 | 2 | 3;
 
   const info = body.attributeInfo;
-  if (info === undefined) return fail(RetCode.MissingParameter, `missing parameter: attributeInfo.attributeMap (required for cmd ${writeCmd})`);
-  if (!isPlainObject(info)) return fail(RetCode.InvalidParameter, `attributeInfo must be an object, got ${typeName(info)}`);
+  if (info === undefined)
+    return fail(
+      RetCode.MissingParameter,
+      `missing parameter: attributeInfo.attributeMap (required for cmd ${writeCmd})`,
+    );
+  if (!isPlainObject(info))
+    return fail(RetCode.InvalidParameter, `attributeInfo must be an object, got ${typeName(info)}`);
   const map = info.attributeMap;
-  if (map === undefined) return fail(RetCode.MissingParameter, `missing parameter: attributeInfo.attributeMap (required for cmd ${cmd})`);
-  if (!isPlainObject(map)) return fail(RetCode.InvalidParameter, `attributeInfo.attributeMap must be an object, got ${typeName(map)}`);
+  if (map === undefined)
+    return fail(
+      RetCode.MissingParameter,
+      `missing parameter: attributeInfo.attributeMap (required for cmd ${cmd})`,
+    );
+  if (!isPlainObject(map))
+    return fail(
+      RetCode.InvalidParameter,
+      `attributeInfo.attributeMap must be an object, got ${typeName(map)}`,
+    );
   const entries = Object.entries(map);
-  if (entries.length === 0) return fail(RetCode.InvalidParameter, 'attributeInfo.attributeMap must not be empty');
+  if (entries.length === 0)
+    return fail(RetCode.InvalidParameter, 'attributeInfo.attributeMap must not be empty');
 
   for (const [name] of entries) {
     const problem = attributeNameProblem(name);
@@ -91,7 +117,10 @@ export function parseDeviceRequest(body: unknown, accessId: number): Parsed<Devi
   const attributes: Array<readonly [string, string]> = [];
   for (const [name, value] of entries) {
     if (typeof value !== 'string') {
-      return fail(RetCode.InvalidParameter, `attributeMap[${quote(name)}]: value must be a JSON string, got ${typeName(value)}`);
+      return fail(
+        RetCode.InvalidParameter,
+        `attributeMap[${quote(name)}]: value must be a JSON string, got ${typeName(value)}`,
+      );
     }
     const problem = attributeValueProblem(value);
     if (problem) return fail(RetCode.InvalidParameter, `attributeMap[${quote(name)}]: ${problem}`);

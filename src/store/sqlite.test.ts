@@ -16,7 +16,13 @@ describe('SQLite specifics', () => {
   it('keeps acknowledged writes across a reopen of the file', async () => {
     const path = join(dir, 'reopen.db');
     const store = openSqliteStore({ path });
-    await store.createApp({ accessId: 1500000001, secretKey: 's', name: 'n', region: 'default', createdAt: 1 });
+    await store.createApp({
+      accessId: 1500000001,
+      secretKey: 's',
+      name: 'n',
+      region: 'default',
+      createdAt: 1,
+    });
     await store.createDefinition(1500000001, 'level', '', 1);
     await store.writeAttributes(1500000001, { cmd: 1, token: 't', attributes: [['level', '7']] });
     await store.close();
@@ -37,7 +43,13 @@ describe('SQLite specifics', () => {
   it('rejects every write of a batch whose commit fails, and applies none', async () => {
     const path = join(dir, 'failing.db');
     const store = openSqliteStore({ path });
-    await store.createApp({ accessId: 1500000001, secretKey: 's', name: 'n', region: 'default', createdAt: 1 });
+    await store.createApp({
+      accessId: 1500000001,
+      secretKey: 's',
+      name: 'n',
+      region: 'default',
+      createdAt: 1,
+    });
     await store.createDefinition(1500000001, 'level', '', 1);
     // A trigger that aborts the whole statement stands in for a store failure (disk I/O, full disk).
     store.db.exec(

@@ -94,7 +94,9 @@ export class SqliteStore implements Store {
 
   private readonly q;
   private readonly applyOne: (accessId: number, write: DeviceWrite) => WriteOutcome;
-  private readonly applyBatch: Database.Transaction<(jobs: PendingWrite[]) => Array<{ outcome?: WriteOutcome; error?: unknown }>>;
+  private readonly applyBatch: Database.Transaction<
+    (jobs: PendingWrite[]) => Array<{ outcome?: WriteOutcome; error?: unknown }>
+  >;
 
   constructor(
     readonly db: Database.Database,
@@ -125,16 +127,22 @@ export class SqliteStore implements Store {
       ),
       deleteDefinition: db.prepare('DELETE FROM definitions WHERE access_id = ? AND name = ?'),
       deleteDefinitionValues: db.prepare('DELETE FROM attributes WHERE access_id = ? AND name = ?'),
-      isDefined: db.prepare<[number, string], number>('SELECT 1 FROM definitions WHERE access_id = ? AND name = ?').pluck(),
+      isDefined: db
+        .prepare<[number, string], number>('SELECT 1 FROM definitions WHERE access_id = ? AND name = ?')
+        .pluck(),
       readAttributes: db
-        .prepare<[number, string], [string, string]>('SELECT name, value FROM attributes WHERE access_id = ? AND token = ?')
+        .prepare<[number, string], [string, string]>(
+          'SELECT name, value FROM attributes WHERE access_id = ? AND token = ?',
+        )
         .raw(),
       upsertAttribute: db.prepare(
         `INSERT INTO attributes (access_id, token, name, value) VALUES (?, ?, ?, ?)
          ON CONFLICT (access_id, token, name) DO UPDATE SET value = excluded.value`,
       ),
       deleteAttribute: db.prepare('DELETE FROM attributes WHERE access_id = ? AND token = ? AND name = ?'),
-      countDelta: db.prepare('UPDATE definitions SET device_count = device_count + ? WHERE access_id = ? AND name = ?'),
+      countDelta: db.prepare(
+        'UPDATE definitions SET device_count = device_count + ? WHERE access_id = ? AND name = ?',
+      ),
       getSetting: db.prepare<[string], string>('SELECT value FROM settings WHERE key = ?').pluck(),
       initSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       putSetting: db.prepare(
@@ -224,11 +232,13 @@ export class SqliteStore implements Store {
   }
 
   async deleteApp(accessId: number): Promise<boolean> {
-    return this.db.transaction(() => {
-      this.q.deleteAppAttributes.run(accessId);
-      this.q.deleteAppDefinitions.run(accessId);
-      return this.q.deleteApp.run(accessId).changes === 1;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        this.q.deleteAppAttributes.run(accessId);
+        this.q.deleteAppDefinitions.run(accessId);
+        return this.q.deleteApp.run(accessId).changes === 1;
+      })
+      .immediate();
   }
 
   async createDefinition(
@@ -237,11 +247,13 @@ export class SqliteStore implements Store {
     description: string,
     now: number,
   ): Promise<Definition | 'exists' | 'no-app'> {
-    return this.db.transaction((): Definition | 'exists' | 'no-app' => {
-      if (!this.q.getApp.get(accessId)) return 'no-app';
-      if (this.q.insertDefinition.run(accessId, name, description, now, now).changes === 0) return 'exists';
-      return toDefinition(this.q.getDefinition.get(accessId, name)!);
-    }).immediate();
+    return this.db
+      .transaction((): Definition | 'exists' | 'no-app' => {
+        if (!this.q.getApp.get(accessId)) return 'no-app';
+        if (this.q.insertDefinition.run(accessId, name, description, now, now).changes === 0) return 'exists';
+        return toDefinition(this.q.getDefinition.get(accessId, name)!);
+      })
+      .immediate();
   }
 
   async listDefinitions(accessId: number): Promise<Definition[] | undefined> {
@@ -265,11 +277,13 @@ export class SqliteStore implements Store {
   }
 
   async deleteDefinition(accessId: number, name: string): Promise<boolean> {
-    return this.db.transaction(() => {
-      if (this.q.deleteDefinition.run(accessId, name).changes === 0) return false;
-      this.q.deleteDefinitionValues.run(accessId, name);
-      return true;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        if (this.q.deleteDefinition.run(accessId, name).changes === 0) return false;
+        this.q.deleteDefinitionValues.run(accessId, name);
+        return true;
+      })
+      .immediate();
   }
 
   async getSetting(key: string): Promise<string | undefined> {

@@ -87,7 +87,13 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         const app = newApp();
         await store.createApp(app);
         const created = await store.createDefinition(app.accessId, 'level', 'player level', 10);
-        expect(created).toEqual({ name: 'level', description: 'player level', createdAt: 10, updatedAt: 10, deviceCount: 0 });
+        expect(created).toEqual({
+          name: 'level',
+          description: 'player level',
+          createdAt: 10,
+          updatedAt: 10,
+          deviceCount: 0,
+        });
         expect(await store.createDefinition(app.accessId, 'level', 'again', 11)).toBe('exists');
         await store.createDefinition(app.accessId, 'city', '', 12);
         expect((await store.listDefinitions(app.accessId))?.map((d) => d.name)).toEqual(['city', 'level']);
@@ -112,12 +118,25 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
           expect(await store.createDefinition(app.accessId, name, '', 1)).not.toBe('exists');
         }
         await store.writeAttributes(app.accessId, set('tok', { __proto__x: 'n', constructor: 'c' }));
-        const write: DeviceWrite = { cmd: 1, token: 'tok', attributes: [['__proto__', 'p'], ['等级', '七'], ['Level', 'L']] };
+        const write: DeviceWrite = {
+          cmd: 1,
+          token: 'tok',
+          attributes: [
+            ['__proto__', 'p'],
+            ['等级', '七'],
+            ['Level', 'L'],
+          ],
+        };
         expect(await store.writeAttributes(app.accessId, write)).toEqual({ ok: true, invalidAttribute: [] });
         const read = await store.readAttributes(app.accessId, 'tok');
         expect(Object.getPrototypeOf(read)).toBe(Object.prototype);
         expect(Object.entries(read).sort()).toEqual(
-          [['Level', 'L'], ['__proto__', 'p'], ['constructor', 'c'], ['等级', '七']].sort(),
+          [
+            ['Level', 'L'],
+            ['__proto__', 'p'],
+            ['constructor', 'c'],
+            ['等级', '七'],
+          ].sort(),
         );
       });
 
@@ -126,9 +145,11 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         await store.createApp(app);
         await store.createDefinition(app.accessId, 'level', '', 1);
         await store.createDefinition(app.accessId, 'city', '', 1);
-        for (const token of ['t1', 't2', 't3']) await store.writeAttributes(app.accessId, set(token, { level: '1', city: 'x' }));
+        for (const token of ['t1', 't2', 't3'])
+          await store.writeAttributes(app.accessId, set(token, { level: '1', city: 'x' }));
         await store.deleteDefinition(app.accessId, 'level');
-        for (const token of ['t1', 't2', 't3']) expect(await store.readAttributes(app.accessId, token)).toEqual({ city: 'x' });
+        for (const token of ['t1', 't2', 't3'])
+          expect(await store.readAttributes(app.accessId, token)).toEqual({ city: 'x' });
         // Defining it again starts from zero devices.
         await store.createDefinition(app.accessId, 'level', '', 2);
         expect(await count(app.accessId, 'level')).toBe(0);
@@ -145,14 +166,28 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       });
 
       it('sets, overwrites, deletes keys and clears, keeping deviceCount exact', async () => {
-        expect(await store.writeAttributes(app.accessId, set('t1', { a: '1', b: '2' }))).toEqual({ ok: true, invalidAttribute: [] });
+        expect(await store.writeAttributes(app.accessId, set('t1', { a: '1', b: '2' }))).toEqual({
+          ok: true,
+          invalidAttribute: [],
+        });
         await store.writeAttributes(app.accessId, set('t2', { a: '9' }));
         expect(await count(app.accessId, 'a')).toBe(2);
-        await store.writeAttributes(app.accessId, { cmd: 2, token: 't1', attributes: [['a', 'x'], ['c', '3']] });
+        await store.writeAttributes(app.accessId, {
+          cmd: 2,
+          token: 't1',
+          attributes: [
+            ['a', 'x'],
+            ['c', '3'],
+          ],
+        });
         expect(await store.readAttributes(app.accessId, 't1')).toEqual({ a: 'x', b: '2', c: '3' });
         expect(await count(app.accessId, 'a')).toBe(2);
         expect(await count(app.accessId, 'c')).toBe(1);
-        await store.writeAttributes(app.accessId, { cmd: 3, token: 't1', names: ['a', 'missing-but-defined?'] });
+        await store.writeAttributes(app.accessId, {
+          cmd: 3,
+          token: 't1',
+          names: ['a', 'missing-but-defined?'],
+        });
         expect(await store.readAttributes(app.accessId, 't1')).toEqual({ b: '2', c: '3' });
         expect(await count(app.accessId, 'a')).toBe(1);
         await store.writeAttributes(app.accessId, { cmd: 3, token: 't1', names: ['a'] });
@@ -191,7 +226,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         for (let i = 0; i < 52; i++) await store.createDefinition(app.accessId, `k${i}`, '', 1);
         const fifty = Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`k${i}`, 'v']));
         expect((await store.writeAttributes(app.accessId, set('t', fifty))).ok).toBe(true);
-        const tooMany = await store.writeAttributes(app.accessId, set('t', { k49: 'v', k50: 'v', k0: 'changed' }));
+        const tooMany = await store.writeAttributes(
+          app.accessId,
+          set('t', { k49: 'v', k50: 'v', k0: 'changed' }),
+        );
         expect(tooMany.ok).toBe(false);
         if (!tooMany.ok) expect(tooMany.failure.retCode).toBe(1008007);
         const after = await store.readAttributes(app.accessId, 't');
@@ -203,12 +241,16 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         expect((await store.writeAttributes(app.accessId, set('t', { k49: 'v' }))).ok).toBe(true);
         expect((await store.writeAttributes(app.accessId, set('t', { k0: 'w', k49: 'w' }))).ok).toBe(true);
         // Deleting is never refused for the count.
-        expect((await store.writeAttributes(app.accessId, { cmd: 3, token: 't', names: ['k0', 'k51'] })).ok).toBe(true);
+        expect(
+          (await store.writeAttributes(app.accessId, { cmd: 3, token: 't', names: ['k0', 'k51'] })).ok,
+        ).toBe(true);
       });
 
       it('never passes 50 under concurrent writes to one token, and loses no accepted write', async () => {
         for (let i = 0; i < 60; i++) await store.createDefinition(app.accessId, `k${i}`, '', 1);
-        const writes = Array.from({ length: 60 }, (_, i) => store.writeAttributes(app.accessId, set('hot', { [`k${i}`]: `v${i}` })));
+        const writes = Array.from({ length: 60 }, (_, i) =>
+          store.writeAttributes(app.accessId, set('hot', { [`k${i}`]: `v${i}` })),
+        );
         const outcomes = await Promise.all(writes);
         const accepted = outcomes.filter((o) => o.ok).length;
         expect(accepted).toBe(50);
@@ -228,7 +270,8 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         for (let round = 0; round < 5; round++) {
           for (const [i, token] of tokens.entries()) {
             const pick = (i + round) % 4;
-            if (pick === 0) ops.push(store.writeAttributes(app.accessId, set(token, { a: `${round}`, b: 'x' })));
+            if (pick === 0)
+              ops.push(store.writeAttributes(app.accessId, set(token, { a: `${round}`, b: 'x' })));
             if (pick === 1) ops.push(store.writeAttributes(app.accessId, { cmd: 3, token, names: ['a'] }));
             if (pick === 2) ops.push(store.writeAttributes(app.accessId, set(token, { c: `${round}` })));
             if (pick === 3) ops.push(store.writeAttributes(app.accessId, { cmd: 4, token }));

@@ -39,7 +39,12 @@ export interface Store {
   /** One definition, if both app and name exist. */
   getDefinition(accessId: number, name: string): Promise<Definition | undefined>;
   /** Changes a description; undefined if the app or the definition is absent. */
-  describeDefinition(accessId: number, name: string, description: string, now: number): Promise<Definition | undefined>;
+  describeDefinition(
+    accessId: number,
+    name: string,
+    description: string,
+    now: number,
+  ): Promise<Definition | undefined>;
   /** Removes a definition and its value from every token of the app; false if absent. */
   deleteDefinition(accessId: number, name: string): Promise<boolean>;
 

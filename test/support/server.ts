@@ -35,8 +35,18 @@ export async function startTestServer(
   env: Record<string, string> = {},
   clock?: Clock,
 ): Promise<TestServer> {
-  const config = loadConfig({ ATTRD_ADMIN_TOKEN: ADMIN_TOKEN, ATTRD_PORT: '0', ATTRD_HOST: '127.0.0.1', ...env });
-  const app = await createApp({ store, config, adminTokenHash: hashAdminToken(ADMIN_TOKEN), ...(clock ? { clock } : {}) });
+  const config = loadConfig({
+    ATTRD_ADMIN_TOKEN: ADMIN_TOKEN,
+    ATTRD_PORT: '0',
+    ATTRD_HOST: '127.0.0.1',
+    ...env,
+  });
+  const app = await createApp({
+    store,
+    config,
+    adminTokenHash: hashAdminToken(ADMIN_TOKEN),
+    ...(clock ? { clock } : {}),
+  });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
 
   const admin: TestServer['admin'] = async (method, path, body) => {
@@ -77,7 +87,11 @@ export async function startTestServer(
       } else {
         headers.Authorization = basicAuthorization(testApp.accessId, testApp.secretKey);
       }
-      const response = await fetch(`${address}/v3/device/set_custom_attribute`, { method: 'POST', headers, body: raw });
+      const response = await fetch(`${address}/v3/device/set_custom_attribute`, {
+        method: 'POST',
+        headers,
+        body: raw,
+      });
       return { status: response.status, body: await response.json() };
     },
     async close() {
