@@ -92,7 +92,7 @@ export async function startTestServer(
         headers,
         body: raw,
       });
-      return { status: response.status, body: await response.json() };
+      return { status: response.status, body: (await response.json()) as any };
     },
     async close() {
       await app.close();

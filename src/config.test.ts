@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      host: '0.0.0.0',
+      port: 8080,
+      database: { kind: 'sqlite', path: './data/attrd.db' },
+      adminToken: undefined,
+      region: 'default',
+      signWindowSeconds: 300,
+      bodyLimitBytes: 65536,
+      sqliteSynchronous: 'normal',
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      ATTRD_HOST: '127.0.0.1',
+      ATTRD_PORT: '9000',
+      ATTRD_DATABASE: 'postgres://u@db:5432/attrd',
+      ATTRD_ADMIN_TOKEN: 'a-long-enough-admin-token',
+      ATTRD_REGION: 'ap-guangzhou',
+      ATTRD_SIGN_WINDOW_SECONDS: '60',
+      ATTRD_BODY_LIMIT_BYTES: '2048',
+      ATTRD_SQLITE_SYNCHRONOUS: 'full',
+      ATTRD_LOG_LEVEL: 'warn',
+    });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 9000,
+      database: { kind: 'postgres', url: 'postgres://u@db:5432/attrd' },
+      adminToken: 'a-long-enough-admin-token',
+      region: 'ap-guangzhou',
+      signWindowSeconds: 60,
+      bodyLimitBytes: 2048,
+      sqliteSynchronous: 'full',
+      logLevel: 'warn',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it.each([
+    [{ ATTRD_PORT: 'abc' }, /ATTRD_PORT must be an integer from 0 to 65535, got "abc"/],
+    [{ ATTRD_PORT: '70000' }, /ATTRD_PORT/],
+    [{ ATTRD_DATABASE: 'mysql://x' }, /ATTRD_DATABASE must be sqlite:PATH or postgres:\/\//],
+    [{ ATTRD_DATABASE: 'sqlite:' }, /ATTRD_DATABASE sqlite: needs a file path/],
+    [{ ATTRD_REGION: 'Bad Region' }, /ATTRD_REGION must be/],
+    [{ ATTRD_ADMIN_TOKEN: 'short' }, /ATTRD_ADMIN_TOKEN must be at least 16/],
+    [{ ATTRD_SIGN_WINDOW_SECONDS: '0' }, /ATTRD_SIGN_WINDOW_SECONDS/],
+    [{ ATTRD_SQLITE_SYNCHRONOUS: 'off' }, /ATTRD_SQLITE_SYNCHRONOUS must be one of normal, full/],
+    [{ ATTRD_LOG_LEVEL: 'loud' }, /ATTRD_LOG_LEVEL/],
+  ])('fails loudly naming the variable: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
