@@ -36,7 +36,11 @@ describe('docs/errors.md agrees with the error catalogue', () => {
 
   it('lists every admin error code with its status and meaning, and no other', () => {
     const documented = table(errorsDoc, 'admin-codes');
-    const expected = Object.entries(adminErrorCodes).map(([code, entry]) => [code, String(entry.status), entry.meaning]);
+    const expected = Object.entries(adminErrorCodes).map(([code, entry]) => [
+      code,
+      String(entry.status),
+      entry.meaning,
+    ]);
     expect(documented).toEqual(expected);
   });
 });
