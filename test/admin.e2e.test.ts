@@ -216,6 +216,9 @@ for (const kind of storeKinds()) {
       });
       expect((await server.admin('GET', `/apps/${app.accessId}/tokens/${'x'.repeat(65)}`)).status).toBe(400);
       expect((await server.admin('GET', '/apps/1599999999/tokens/x')).status).toBe(404);
+      const malformed = await server.admin('GET', `/apps/${app.accessId}/tokens/a%2`);
+      expect(malformed.status).toBe(400);
+      expect(malformed.body.error.code).toBe('invalid_request');
     });
 
     it('answers 404 JSON for unknown routes and bad accessIds', async () => {

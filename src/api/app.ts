@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { adminRoutes } from './admin.js';
 import { type AppDeps, systemClock } from './deps.js';
 import { deviceRoutes } from './device.js';
@@ -19,6 +19,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: (error, _request, reply: FastifyReply) =>
+      reply
+        .code(400)
+        .send({ error: { code: 'invalid_request', message: `the request URL is malformed: ${error.message}` } }),
   });
 
   await app.register(deviceRoutes, {
