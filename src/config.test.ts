@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       bodyLimitBytes: 65536,
       sqliteSynchronous: 'normal',
       logLevel: 'info',
+      secretKeyring: undefined,
     });
   });
 
@@ -52,6 +53,8 @@ describe('loadConfig', () => {
     [{ ATTRD_SIGN_WINDOW_SECONDS: '0' }, /ATTRD_SIGN_WINDOW_SECONDS/],
     [{ ATTRD_SQLITE_SYNCHRONOUS: 'off' }, /ATTRD_SQLITE_SYNCHRONOUS must be one of normal, full/],
     [{ ATTRD_LOG_LEVEL: 'loud' }, /ATTRD_LOG_LEVEL/],
+    [{ ATTRD_SECRET_KEYS: 'k1:c2hvcnQ=' }, /ATTRD_SECRET_KEYS must be .*32 bytes/],
+    [{ ATTRD_SECRET_KEYS: 'nokey' }, /ATTRD_SECRET_KEYS must be/],
   ])('fails loudly naming the variable: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -1,3 +1,4 @@
+import { type Keyring, parseKeyring } from './auth/secret-box.js';
 import { isValidRegion, regionRule } from './domain/limits.js';
 
 export type DatabaseConfig =
@@ -18,6 +19,8 @@ export interface Config {
   /** SQLite `synchronous`: `normal` survives a process crash, `full` also power loss. */
   readonly sqliteSynchronous: 'normal' | 'full';
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Keys that encrypt app secretKeys at rest (first seals, all open); undefined = stored as is. */
+  readonly secretKeyring: Keyring | undefined;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +77,16 @@ export function loadConfig(env: Env): Config {
   if (adminToken !== undefined && (adminToken.length < 16 || !/^[\x21-\x7e]+$/.test(adminToken))) {
     throw new ConfigError('ATTRD_ADMIN_TOKEN must be at least 16 printable ASCII characters without spaces');
   }
+  let secretKeyring: Keyring | undefined;
+  if (env.ATTRD_SECRET_KEYS) {
+    try {
+      secretKeyring = parseKeyring(env.ATTRD_SECRET_KEYS);
+    } catch (error) {
+      throw new ConfigError(
+        `ATTRD_SECRET_KEYS must be id:base64key[,id:base64key…]: ${(error as Error).message}`,
+      );
+    }
+  }
   return Object.freeze({
     host: env.ATTRD_HOST || '0.0.0.0',
     port: integer(env, 'ATTRD_PORT', 8080, 0, 65535),
@@ -92,5 +105,6 @@ export function loadConfig(env: Env): Config {
       'trace',
       'silent',
     ] as const),
+    secretKeyring,
   });
 }

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { createApp } from './api/app.js';
 import { generateAdminToken, hashAdminToken } from './auth/admin-token.js';
 import type { Config } from './config.js';
+import { assertNoSealedSecrets, resealSecrets, SecretEncryptingStore } from './store/encrypted.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/store.js';
 
@@ -41,8 +42,15 @@ export async function resolveAdminTokenHash(
 /** Opens the store, builds the app and listens: the whole service, for main and tests. */
 export async function startServer(config: Config, announce: (token: string) => void): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.sign'] });
-  const store = await openStore(config);
+  const inner = await openStore(config);
+  let store: Store = inner;
   try {
+    if (config.secretKeyring) {
+      await resealSecrets(inner, config.secretKeyring);
+      store = new SecretEncryptingStore(inner, config.secretKeyring);
+    } else {
+      await assertNoSealedSecrets(inner);
+    }
     const adminTokenHash = await resolveAdminTokenHash(config, store, announce);
     const app = await createApp({ store, config, adminTokenHash, logger });
     const url = await app.listen({ host: config.host, port: config.port });

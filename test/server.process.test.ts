@@ -64,4 +64,37 @@ describe('attrd as a process', () => {
     expect(code).toBe(1);
     expect(output).toMatch(/could not start/);
   });
+
+  it('encrypts secrets at rest with ATTRD_SECRET_KEYS and refuses to start without the key', async () => {
+    const database = `sqlite:${join(dir, 'encrypted.db')}`;
+    const keys = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+    const env = {
+      ATTRD_DATABASE: database,
+      ATTRD_ADMIN_TOKEN: 'env-admin-token-0123456789',
+      ATTRD_SECRET_KEYS: keys,
+    };
+    const server = await startAttrd(env);
+    const headers = {
+      authorization: 'Bearer env-admin-token-0123456789',
+      'content-type': 'application/json',
+    };
+    const created = (await (
+      await fetch(`${server.url}/admin/v1/apps`, { method: 'POST', headers, body: '{"name":"x"}' })
+    ).json()) as any;
+    const query = await fetch(`${server.url}/v3/device/set_custom_attribute`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${created.accessId}:${created.secretKey}`).toString('base64')}`,
+      },
+      body: '{"cmd":5,"token":"t"}',
+    });
+    expect(((await query.json()) as any).retCode).toBe(0);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+
+    const { ATTRD_SECRET_KEYS: _, ...withoutKeys } = env;
+    const refused = await runAttrdToExit({ ...withoutKeys, ATTRD_PORT: '0' });
+    expect(refused.code).toBe(1);
+    expect(refused.output).toMatch(/encrypted at rest .*set ATTRD_SECRET_KEYS/);
+  });
 });

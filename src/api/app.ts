@@ -22,7 +22,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     frameworkErrors: (error, _request, reply: FastifyReply) =>
       reply
         .code(400)
-        .send({ error: { code: 'invalid_request', message: `the request URL is malformed: ${error.message}` } }),
+        .send({
+          error: { code: 'invalid_request', message: `the request URL is malformed: ${error.message}` },
+        }),
   });
 
   await app.register(deviceRoutes, {

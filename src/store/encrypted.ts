@@ -1,0 +1,72 @@
+import { isSealed, type Keyring, seal, sealedWith, unseal } from '../auth/secret-box.js';
+import type { App } from '../domain/model.js';
+import type { Store } from './store.js';
+
+/**
+ * A Store whose app secretKeys are sealed at rest with the keyring; everything else is
+ * the inner store's. Callers see plaintext secrets, the database never does.
+ */
+export class SecretEncryptingStore implements Store {
+  readonly kind;
+  constructor(
+    private readonly inner: Store,
+    private readonly ring: Keyring,
+  ) {
+    this.kind = inner.kind;
+  }
+
+  private open = (app: App): App => ({ ...app, secretKey: unseal(this.ring, app.accessId, app.secretKey) });
+
+  createApp(app: App) {
+    return this.inner.createApp({ ...app, secretKey: seal(this.ring, app.accessId, app.secretKey) });
+  }
+  async getApp(accessId: number) {
+    const app = await this.inner.getApp(accessId);
+    return app && this.open(app);
+  }
+  async listApps() {
+    return (await this.inner.listApps()).map(this.open);
+  }
+  setSecret(accessId: number, secretKey: string) {
+    return this.inner.setSecret(accessId, seal(this.ring, accessId, secretKey));
+  }
+
+  deleteApp: Store['deleteApp'] = (...a) => this.inner.deleteApp(...a);
+  createDefinition: Store['createDefinition'] = (...a) => this.inner.createDefinition(...a);
+  listDefinitions: Store['listDefinitions'] = (...a) => this.inner.listDefinitions(...a);
+  getDefinition: Store['getDefinition'] = (...a) => this.inner.getDefinition(...a);
+  describeDefinition: Store['describeDefinition'] = (...a) => this.inner.describeDefinition(...a);
+  deleteDefinition: Store['deleteDefinition'] = (...a) => this.inner.deleteDefinition(...a);
+  writeAttributes: Store['writeAttributes'] = (...a) => this.inner.writeAttributes(...a);
+  readAttributes: Store['readAttributes'] = (...a) => this.inner.readAttributes(...a);
+  getSetting: Store['getSetting'] = (...a) => this.inner.getSetting(...a);
+  initSetting: Store['initSetting'] = (...a) => this.inner.initSetting(...a);
+  putSetting: Store['putSetting'] = (...a) => this.inner.putSetting(...a);
+  ping: Store['ping'] = () => this.inner.ping();
+  close: Store['close'] = () => this.inner.close();
+}
+
+/**
+ * Brings every stored secret under the keyring's current key: plaintext ones (from before
+ * encryption was enabled) and ones sealed with an older key. Returns how many changed.
+ */
+export async function resealSecrets(inner: Store, ring: Keyring): Promise<number> {
+  let changed = 0;
+  for (const app of await inner.listApps()) {
+    if (sealedWith(app.secretKey) === ring.currentId) continue;
+    const plain = unseal(ring, app.accessId, app.secretKey);
+    await inner.setSecret(app.accessId, seal(ring, app.accessId, plain));
+    changed++;
+  }
+  return changed;
+}
+
+/** Without a keyring, refuses a store whose secrets are sealed: nobody could authenticate. */
+export async function assertNoSealedSecrets(inner: Store): Promise<void> {
+  const sealed = (await inner.listApps()).filter((app) => isSealed(app.secretKey));
+  if (sealed.length > 0) {
+    throw new Error(
+      `${sealed.length} app secret(s) are encrypted at rest (key "${sealedWith(sealed[0]!.secretKey)}"); set ATTRD_SECRET_KEYS`,
+    );
+  }
+}
