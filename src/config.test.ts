@@ -14,6 +14,10 @@ describe('loadConfig', () => {
       sqliteSynchronous: 'normal',
       logLevel: 'info',
       secretKeyring: undefined,
+      rateLimitPerSecond: 0,
+      adminMaxFailures: 10,
+      adminLockoutSeconds: 900,
+      trustProxy: false,
     });
   });
 

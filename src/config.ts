@@ -19,6 +19,13 @@ export interface Config {
   /** SQLite `synchronous`: `normal` survives a process crash, `full` also power loss. */
   readonly sqliteSynchronous: 'normal' | 'full';
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Device API requests per second per app and node when the app sets none; 0 = unlimited. */
+  readonly rateLimitPerSecond: number;
+  /** Bad admin tokens from one address within 10 minutes before it is locked out. */
+  readonly adminMaxFailures: number;
+  readonly adminLockoutSeconds: number;
+  /** Take the client address from X-Forwarded-For (set when behind a trusted proxy). */
+  readonly trustProxy: boolean;
   /** Keys that encrypt app secretKeys at rest (first seals, all open); undefined = stored as is. */
   readonly secretKeyring: Keyring | undefined;
 }
@@ -105,6 +112,10 @@ export function loadConfig(env: Env): Config {
       'trace',
       'silent',
     ] as const),
+    rateLimitPerSecond: integer(env, 'ATTRD_RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000),
+    adminMaxFailures: integer(env, 'ATTRD_ADMIN_MAX_FAILURES', 10, 1, 1_000_000),
+    adminLockoutSeconds: integer(env, 'ATTRD_ADMIN_LOCKOUT_SECONDS', 900, 1, 86_400),
+    trustProxy: oneOf(env, 'ATTRD_TRUST_PROXY', 'false', ['true', 'false'] as const) === 'true',
     secretKeyring,
   });
 }

@@ -30,6 +30,7 @@ for (const kind of storeKinds()) {
         name: 'Game',
         region: 'default',
         createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        rateLimitPerSecond: null,
       });
       expect(String(created.body.accessId)).toMatch(/^15\d{8}$/);
       const id = created.body.accessId;
@@ -40,6 +41,7 @@ for (const kind of storeKinds()) {
         name: 'Game',
         region: 'default',
         createdAt: created.body.createdAt,
+        rateLimitPerSecond: null,
       });
       expect((await server.admin('GET', `/apps/${id}`)).body).toEqual(created.body);
       expect((await server.admin('DELETE', `/apps/${id}`)).status).toBe(204);
@@ -226,6 +228,128 @@ for (const kind of storeKinds()) {
       expect((await server.admin('GET', '/apps/abc')).body.error.code).toBe('app_not_found');
       const unknown = await fetch(`${server.url}/v3/push/all`, { method: 'POST', body: '{}' });
       expect(unknown.status).toBe(404);
+    });
+
+    it('changes an app’s name and rate limit with PATCH, validating both', async () => {
+      const app = await server.newApp();
+      const patched = await server.admin('PATCH', `/apps/${app.accessId}`, {
+        name: 'Renamed',
+        rateLimitPerSecond: 50,
+      });
+      expect(patched.status).toBe(200);
+      expect(patched.body).toMatchObject({
+        name: 'Renamed',
+        rateLimitPerSecond: 50,
+        secretKey: app.secretKey,
+      });
+      expect(
+        (await server.admin('PATCH', `/apps/${app.accessId}`, { rateLimitPerSecond: null })).body,
+      ).toMatchObject({
+        name: 'Renamed',
+        rateLimitPerSecond: null,
+      });
+      for (const body of [
+        {},
+        { rateLimitPerSecond: 0 },
+        { rateLimitPerSecond: 1.5 },
+        { rateLimitPerSecond: '5' },
+        { name: '' },
+      ]) {
+        const refused = await server.admin('PATCH', `/apps/${app.accessId}`, body);
+        expect(refused.status).toBe(400);
+        expect(refused.body.error.code).toBe('invalid_request');
+      }
+      expect((await server.admin('PATCH', '/apps/1599999999', { name: 'x' })).status).toBe(404);
+    });
+
+    it('keeps an audit log of admin changes, newest first, without secrets', async () => {
+      const app = await server.newApp(['level']);
+      await server.admin('PATCH', `/apps/${app.accessId}/attributes/level`, { description: 'd' });
+      const rotated = await server.admin('POST', `/apps/${app.accessId}/secret`);
+      await server.admin('DELETE', `/apps/${app.accessId}/attributes/level`);
+      await server.admin('DELETE', `/apps/${app.accessId}`);
+      const { body } = await server.admin('GET', '/audit?limit=1000');
+      const mine = body.entries.filter((e: any) => e.accessId === app.accessId);
+      expect(mine.map((e: any) => e.action)).toEqual([
+        'app.deleted',
+        'attribute.deleted',
+        'app.secret_rotated',
+        'attribute.updated',
+        'attribute.created',
+        'app.created',
+      ]);
+      expect(mine[0]).toEqual({
+        id: expect.any(Number),
+        at: expect.stringMatching(/Z$/),
+        actor: 'admin-api 127.0.0.1',
+        action: 'app.deleted',
+        accessId: app.accessId,
+        detail: { name: 'test app' },
+      });
+      const text = JSON.stringify(body);
+      expect(text).not.toContain(app.secretKey);
+      expect(text).not.toContain(rotated.body.secretKey);
+      const page = await server.admin('GET', '/audit?limit=2');
+      expect(page.body.entries).toHaveLength(2);
+      const next = await server.admin('GET', `/audit?limit=2&before=${page.body.nextBefore}`);
+      expect(next.body.entries[0].id).toBeLessThan(page.body.entries[1].id);
+      expect((await server.admin('GET', '/audit?limit=0')).status).toBe(400);
+    });
+  });
+
+  describe(`admin lockout and rate limits (${kind.name})`, () => {
+    it('slows down, then locks out an address after repeated bad admin tokens', async () => {
+      const server = await startTestServer(await kind.open(), {
+        ATTRD_ADMIN_MAX_FAILURES: '5',
+        ATTRD_ADMIN_LOCKOUT_SECONDS: '60',
+      });
+      try {
+        const attempt = (token: string) =>
+          fetch(`${server.url}/admin/v1/apps`, { headers: { authorization: `Bearer ${token}` } });
+        const started = Date.now();
+        for (let i = 0; i < 4; i++) expect((await attempt(`wrong-${i}`)).status).toBe(401);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(100); // the 4th failure was answered late
+        expect((await attempt('wrong-5')).status).toBe(401);
+        const locked = await attempt('test-admin-token-0123456789abcdef');
+        expect(locked.status).toBe(429);
+        expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(50);
+        expect(((await locked.json()) as any).error.code).toBe('too_many_attempts');
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('answers 1008028 to an app over its rate, per app, and lets it go on later', async () => {
+      let now = 1_800_000_000_000;
+      const server = await startTestServer(
+        await kind.open(),
+        { ATTRD_RATE_LIMIT_PER_SECOND: '3' },
+        { now: () => now },
+      );
+      try {
+        const limited = await server.newApp();
+        const custom = await server.newApp();
+        await server.admin('PATCH', `/apps/${custom.accessId}`, { rateLimitPerSecond: 10 });
+        const query = (app: typeof limited) =>
+          server.device(app, { cmd: 5, token: 't' }, { scheme: 'basic' });
+        const codes = [];
+        for (let i = 0; i < 5; i++) codes.push((await query(limited)).body.retCode);
+        expect(codes).toEqual([0, 0, 0, 1008028, 1008028]);
+        const refused = await query(limited);
+        expect(refused).toEqual({
+          status: 200,
+          body: {
+            retCode: 1008028,
+            errMsg: `request too fast: app ${limited.accessId} may make 3 requests per second; retry later`,
+          },
+        });
+        for (let i = 0; i < 10; i++) expect((await query(custom)).body.retCode).toBe(0);
+        expect((await query(custom)).body.retCode).toBe(1008028);
+        now += 1000;
+        expect((await query(limited)).body.retCode).toBe(0);
+      } finally {
+        await server.close();
+      }
     });
   });
 }

@@ -52,8 +52,8 @@ for (const kind of storeKinds()) {
         { Authorization: basicAuthorization(1599999999, app.secretKey) },
         signed(app.accessId, other.secretKey, now()),
         signed(1599999999, app.secretKey, now()),
-        signed(app.accessId, app.secretKey, now() - 301),
-        signed(app.accessId, app.secretKey, now() + 301),
+        signed(app.accessId, app.secretKey, now() - 330),
+        signed(app.accessId, app.secretKey, now() + 330),
         { AccessId: String(app.accessId), TimeStamp: String(now()) },
       ];
       for (const headers of cases) expect(await post(headers)).toEqual({ status: 200, body: AUTH_FAILURE });
@@ -106,6 +106,7 @@ for (const kind of storeKinds()) {
           name: 'vector',
           region: 'default',
           createdAt: 0,
+          rateLimitPerSecond: null,
         });
         const response = await fetch(`${fixed.url}${PATH}`, {
           method: 'POST',

@@ -1,8 +1,10 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkBearer } from '../auth/admin-token.js';
 import { generateAccessId, generateSecretKey } from '../auth/app-secret.js';
 import {
   appView,
+  auditView,
+  checkAppChanges,
   checkDescription,
   checkNewApp,
   checkNewDefinition,
@@ -12,6 +14,7 @@ import {
 import { type AdminErrorCode, type AdminFailure, adminErrorCodes, adminFailure } from '../domain/errors.js';
 import { isValidToken, tokenRule } from '../domain/limits.js';
 import type { Store } from '../store/store.js';
+import type { AdminGuard } from './admin-guard.js';
 import type { Clock } from './deps.js';
 
 export interface AdminRouteOptions {
@@ -19,6 +22,7 @@ export interface AdminRouteOptions {
   readonly clock: Clock;
   readonly region: string;
   readonly adminTokenHash: string;
+  readonly guard: AdminGuard;
 }
 
 export function sendAdminError(reply: FastifyReply, failure: AdminFailure): FastifyReply {
@@ -36,8 +40,21 @@ type TokenParams = { accessId: string; token: string };
 export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptions): Promise<void> {
   const { store, clock } = options;
 
+  const { guard } = options;
+
   app.addHook('onRequest', async (request, reply) => {
+    const status = guard.status(request.ip);
+    if (status.locked) {
+      reply.header('retry-after', String(status.retryAfterSeconds));
+      return fail(
+        reply,
+        'too_many_attempts',
+        `too many bad admin tokens from this address; try again in ${status.retryAfterSeconds} s`,
+      );
+    }
     if (!checkBearer(request.headers.authorization, options.adminTokenHash)) {
+      const delayMs = guard.fail(request.ip);
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       reply.header('www-authenticate', 'Bearer realm="attrd-admin"');
       return fail(
         reply,
@@ -45,7 +62,16 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
         'a valid admin token is required: Authorization: Bearer <ATTRD_ADMIN_TOKEN>',
       );
     }
+    guard.succeed(request.ip);
   });
+
+  /** Records a successful change in the audit log. */
+  const audit = (
+    request: FastifyRequest,
+    action: string,
+    accessId: number | null,
+    detail: Record<string, unknown> = {},
+  ) => store.appendAudit({ at: clock.now(), actor: `admin-api ${request.ip}`, action, accessId, detail });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error.statusCode !== undefined && error.statusCode < 500) {
@@ -81,8 +107,12 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
         name: checked.value.name,
         region: checked.value.region,
         createdAt: clock.now(),
+        rateLimitPerSecond: checked.value.rateLimitPerSecond,
       };
-      if (await store.createApp(created)) return reply.code(201).send(appView(created, true));
+      if (await store.createApp(created)) {
+        await audit(request, 'app.created', created.accessId, { name: created.name, region: created.region });
+        return reply.code(201).send(appView(created, true));
+      }
     }
     throw new Error('could not find a free accessId');
   });
@@ -100,13 +130,26 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
     const secretKey = generateSecretKey();
     if (!(await store.setSecret(found.accessId, secretKey)))
       return fail(reply, 'app_not_found', `no app has accessId ${found.accessId}`);
+    await audit(request, 'app.secret_rotated', found.accessId);
     return { secretKey };
+  });
+
+  app.patch<{ Params: AppParams }>('/apps/:accessId', async (request, reply) => {
+    const found = await loadApp(reply, request.params.accessId);
+    if (!found) return reply;
+    const checked = checkAppChanges(request.body);
+    if (!checked.ok) return sendAdminError(reply, checked.failure);
+    const updated = await store.updateApp(found.accessId, checked.value);
+    if (!updated) return fail(reply, 'app_not_found', `no app has accessId ${found.accessId}`);
+    await audit(request, 'app.updated', found.accessId, { ...checked.value });
+    return appView(updated, true);
   });
 
   app.delete<{ Params: AppParams }>('/apps/:accessId', async (request, reply) => {
     const found = await loadApp(reply, request.params.accessId);
     if (!found) return reply;
-    await store.deleteApp(found.accessId);
+    if (await store.deleteApp(found.accessId))
+      await audit(request, 'app.deleted', found.accessId, { name: found.name });
     return reply.code(204).send();
   });
 
@@ -129,6 +172,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
         `app ${found.accessId} already defines an attribute named ${JSON.stringify(checked.value.name)}`,
       );
     }
+    await audit(request, 'attribute.created', found.accessId, { name: created.name });
     return reply.code(201).send(definitionView(created));
   });
 
@@ -160,6 +204,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
       clock.now(),
     );
     if (!updated) return noDefinition(reply, found.accessId, request.params.name);
+    await audit(request, 'attribute.updated', found.accessId, { name: updated.name });
     return definitionView(updated);
   });
 
@@ -169,7 +214,25 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
     if (!(await store.deleteDefinition(found.accessId, request.params.name))) {
       return noDefinition(reply, found.accessId, request.params.name);
     }
+    await audit(request, 'attribute.deleted', found.accessId, { name: request.params.name });
     return reply.code(204).send();
+  });
+
+  app.get<{ Querystring: { limit?: string; before?: string } }>('/audit', async (request, reply) => {
+    const limit = request.query.limit === undefined ? 100 : Number(request.query.limit);
+    const before = request.query.before === undefined ? undefined : Number(request.query.before);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      return fail(reply, 'invalid_request', 'limit must be an integer from 1 to 1000');
+    }
+    if (before !== undefined && (!Number.isInteger(before) || before < 1)) {
+      return fail(reply, 'invalid_request', 'before must be a positive integer entry id');
+    }
+    const entries = await store.listAudit(limit, before);
+    const last = entries.at(-1);
+    return {
+      entries: entries.map(auditView),
+      ...(entries.length === limit && last ? { nextBefore: last.id } : {}),
+    };
   });
 
   app.get<{ Params: TokenParams }>('/apps/:accessId/tokens/:token', async (request, reply) => {

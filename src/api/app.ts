@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { adminRoutes } from './admin.js';
+import { AdminGuard } from './admin-guard.js';
 import { type AppDeps, systemClock } from './deps.js';
 import { deviceRoutes } from './device.js';
 import { healthRoutes } from './health.js';
@@ -15,16 +16,15 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(typeof deps.logger === 'object' ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false }),
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
+    trustProxy: config.trustProxy,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: (error, _request, reply: FastifyReply) =>
-      reply
-        .code(400)
-        .send({
-          error: { code: 'invalid_request', message: `the request URL is malformed: ${error.message}` },
-        }),
+      reply.code(400).send({
+        error: { code: 'invalid_request', message: `the request URL is malformed: ${error.message}` },
+      }),
   });
 
   await app.register(deviceRoutes, {
@@ -33,6 +33,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     region: config.region,
     signWindowSeconds: config.signWindowSeconds,
     bodyLimitBytes: config.bodyLimitBytes,
+    rateLimitPerSecond: config.rateLimitPerSecond,
   });
   await app.register(adminRoutes, {
     prefix: '/admin/v1',
@@ -40,6 +41,11 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     region: config.region,
     adminTokenHash: deps.adminTokenHash,
+    guard: new AdminGuard(clock, {
+      maxFailures: config.adminMaxFailures,
+      windowMs: 10 * 60_000,
+      lockoutMs: config.adminLockoutSeconds * 1000,
+    }),
   });
   await app.register(healthRoutes, { store });
 

@@ -5,6 +5,7 @@ import { type DeviceFailure, deviceFailure, RetCode, retCodes } from '../domain/
 import { parseDeviceRequest } from '../domain/request.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './deps.js';
+import { RateLimiter } from './rate-limit.js';
 
 export const DEVICE_PATH = '/v3/device/set_custom_attribute';
 
@@ -16,6 +17,8 @@ export interface DeviceRouteOptions {
   readonly region: string;
   readonly signWindowSeconds: number;
   readonly bodyLimitBytes: number;
+  /** Requests per second for apps that set no limit of their own; 0 = unlimited. */
+  readonly rateLimitPerSecond: number;
 }
 
 function sendFailure(reply: FastifyReply, failure: DeviceFailure): FastifyReply {
@@ -33,6 +36,7 @@ const authFailure = deviceFailure(
 /** The TPNS device attribute API (SPEC §1–§3), as a Fastify plugin. */
 export async function deviceRoutes(app: FastifyInstance, options: DeviceRouteOptions): Promise<void> {
   const { store, clock } = options;
+  const limiter = new RateLimiter(clock);
 
   // The body is kept raw: the signature covers its exact bytes, and JSON errors must be
   // answered in TPNS form, whatever the Content-Type says.
@@ -86,6 +90,17 @@ export async function deviceRoutes(app: FastifyInstance, options: DeviceRouteOpt
         deviceFailure(
           RetCode.AccessIdMismatch,
           `app ${appInfo.accessId} belongs to region "${appInfo.region}"; this service access point serves region "${options.region}"`,
+        ),
+      );
+    }
+
+    const limit = appInfo.rateLimitPerSecond ?? options.rateLimitPerSecond;
+    if (limit > 0 && !limiter.take(appInfo.accessId, limit)) {
+      return sendFailure(
+        reply,
+        deviceFailure(
+          RetCode.RequestTooFast,
+          `request too fast: app ${appInfo.accessId} may make ${limit} requests per second; retry later`,
         ),
       );
     }

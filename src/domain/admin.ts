@@ -1,6 +1,6 @@
 import { type AdminFailure, adminFailure } from './errors.js';
 import { definitionNameProblem, isValidRegion, limits, quote, regionRule } from './limits.js';
-import type { App, Definition } from './model.js';
+import type { App, AppChanges, AuditEntry, Definition } from './model.js';
 
 /** Pure checks and shapes of the admin API (SPEC §4). */
 
@@ -28,18 +28,56 @@ function plainText(value: unknown, field: string, max: number, allowEmpty: boole
   return { ok: true, value };
 }
 
-export function checkNewApp(body: unknown, defaultRegion: string): Checked<{ name: string; region: string }> {
+const RATE_LIMIT_MAX = 1_000_000;
+
+function rateLimit(value: unknown): Checked<number | null> {
+  if (value === null) return { ok: true, value: null };
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > RATE_LIMIT_MAX) {
+    return invalid(
+      `rateLimitPerSecond must be an integer from 1 to ${RATE_LIMIT_MAX}, or null for the server default`,
+    );
+  }
+  return { ok: true, value };
+}
+
+export function checkNewApp(
+  body: unknown,
+  defaultRegion: string,
+): Checked<{ name: string; region: string; rateLimitPerSecond: number | null }> {
   if (!isObject(body)) return invalid('body must be a JSON object with a "name"');
   if (body.name === undefined) return invalid('name is required');
   const name = plainText(body.name, 'name', limits.appNameMaxLength, false);
   if (!name.ok) return name;
   let region = defaultRegion;
   if (body.region !== undefined) {
-    if (typeof body.region !== 'string' || !isValidRegion(body.region))
+    if (typeof body.region !== 'string' || !isValidRegion(body.region)) {
       return invalid(`region must be ${regionRule}`);
+    }
     region = body.region;
   }
-  return { ok: true, value: { name: name.value, region } };
+  const limit = rateLimit(body.rateLimitPerSecond ?? null);
+  if (!limit.ok) return limit;
+  return { ok: true, value: { name: name.value, region, rateLimitPerSecond: limit.value } };
+}
+
+/** PATCH of an app: `name` and/or `rateLimitPerSecond`. */
+export function checkAppChanges(body: unknown): Checked<AppChanges> {
+  if (!isObject(body)) return invalid('body must be a JSON object with "name" and/or "rateLimitPerSecond"');
+  if (body.name === undefined && body.rateLimitPerSecond === undefined) {
+    return invalid('give "name" and/or "rateLimitPerSecond" to change');
+  }
+  const changes: { name?: string; rateLimitPerSecond?: number | null } = {};
+  if (body.name !== undefined) {
+    const name = plainText(body.name, 'name', limits.appNameMaxLength, false);
+    if (!name.ok) return name;
+    changes.name = name.value;
+  }
+  if (body.rateLimitPerSecond !== undefined) {
+    const limit = rateLimit(body.rateLimitPerSecond);
+    if (!limit.ok) return limit;
+    changes.rateLimitPerSecond = limit.value;
+  }
+  return { ok: true, value: changes };
 }
 
 export function checkNewDefinition(body: unknown): Checked<{ name: string; description: string }> {
@@ -77,7 +115,12 @@ export function appView(app: App, withSecret: boolean) {
     name: app.name,
     region: app.region,
     createdAt: iso(app.createdAt),
+    rateLimitPerSecond: app.rateLimitPerSecond,
   };
+}
+
+export function auditView(entry: AuditEntry) {
+  return { ...entry, at: iso(entry.at) };
 }
 
 export function definitionView(definition: Definition) {

@@ -26,6 +26,7 @@ const app = (accessId: number) => ({
   name: 'n',
   region: 'default',
   createdAt: 1,
+  rateLimitPerSecond: null,
 });
 
 describe('secrets at rest', () => {

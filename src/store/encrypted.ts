@@ -31,6 +31,12 @@ export class SecretEncryptingStore implements Store {
     return this.inner.setSecret(accessId, seal(this.ring, accessId, secretKey));
   }
 
+  async updateApp(...a: Parameters<Store['updateApp']>) {
+    const app = await this.inner.updateApp(...a);
+    return app && this.open(app);
+  }
+  appendAudit: Store['appendAudit'] = (...a) => this.inner.appendAudit(...a);
+  listAudit: Store['listAudit'] = (...a) => this.inner.listAudit(...a);
   deleteApp: Store['deleteApp'] = (...a) => this.inner.deleteApp(...a);
   createDefinition: Store['createDefinition'] = (...a) => this.inner.createDefinition(...a);
   listDefinitions: Store['listDefinitions'] = (...a) => this.inner.listDefinitions(...a);

@@ -33,4 +33,15 @@ export const sqliteMigrations: readonly string[] = [
     value TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  ALTER TABLE apps ADD COLUMN rate_limit INTEGER;
+  CREATE TABLE audit_log (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        INTEGER NOT NULL,
+    actor     TEXT    NOT NULL,
+    action    TEXT    NOT NULL,
+    access_id INTEGER,
+    detail    TEXT    NOT NULL
+  );
+  `,
 ];

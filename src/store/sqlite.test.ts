@@ -22,6 +22,7 @@ describe('SQLite specifics', () => {
       name: 'n',
       region: 'default',
       createdAt: 1,
+      rateLimitPerSecond: null,
     });
     await store.createDefinition(1500000001, 'level', '', 1);
     await store.writeAttributes(1500000001, { cmd: 1, token: 't', attributes: [['level', '7']] });
@@ -49,6 +50,7 @@ describe('SQLite specifics', () => {
       name: 'n',
       region: 'default',
       createdAt: 1,
+      rateLimitPerSecond: null,
     });
     await store.createDefinition(1500000001, 'level', '', 1);
     // A trigger that aborts the whole statement stands in for a store failure (disk I/O, full disk).

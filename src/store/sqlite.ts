@@ -2,7 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { planWrite } from '../domain/apply.js';
-import type { App, AttributeMap, Definition } from '../domain/model.js';
+import type {
+  App,
+  AppChanges,
+  AttributeMap,
+  AuditEntry,
+  Definition,
+  NewAuditEntry,
+} from '../domain/model.js';
 import type { DeviceWrite } from '../domain/request.js';
 import { sqliteMigrations } from './sqlite-schema.js';
 import type { Store, WriteOutcome } from './store.js';
@@ -22,6 +29,15 @@ interface AppRow {
   name: string;
   region: string;
   created_at: number;
+  rate_limit: number | null;
+}
+interface AuditRow {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  access_id: number | null;
+  detail: string;
 }
 interface DefinitionRow {
   name: string;
@@ -43,6 +59,15 @@ const toApp = (row: AppRow): App => ({
   name: row.name,
   region: row.region,
   createdAt: row.created_at,
+  rateLimitPerSecond: row.rate_limit,
+});
+const toAudit = (row: AuditRow): AuditEntry => ({
+  id: row.id,
+  at: row.at,
+  actor: row.actor,
+  action: row.action,
+  accessId: row.access_id,
+  detail: JSON.parse(row.detail),
 });
 const toDefinition = (row: DefinitionRow): Definition => ({
   name: row.name,
@@ -104,11 +129,22 @@ export class SqliteStore implements Store {
   ) {
     this.q = {
       insertApp: db.prepare(
-        'INSERT INTO apps (access_id, secret_key, name, region, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        `INSERT INTO apps (access_id, secret_key, name, region, created_at, rate_limit)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
       getApp: db.prepare<[number], AppRow>('SELECT * FROM apps WHERE access_id = ?'),
       listApps: db.prepare<[], AppRow>('SELECT * FROM apps ORDER BY created_at, access_id'),
       setSecret: db.prepare('UPDATE apps SET secret_key = ? WHERE access_id = ?'),
+      updateApp: db.prepare(
+        `UPDATE apps SET name = coalesce(?, name), rate_limit = CASE WHEN ? THEN ? ELSE rate_limit END
+         WHERE access_id = ?`,
+      ),
+      appendAudit: db.prepare(
+        'INSERT INTO audit_log (at, actor, action, access_id, detail) VALUES (?, ?, ?, ?, ?)',
+      ),
+      listAudit: db.prepare<[number, number], AuditRow>(
+        'SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?',
+      ),
       deleteApp: db.prepare('DELETE FROM apps WHERE access_id = ?'),
       deleteAppDefinitions: db.prepare('DELETE FROM definitions WHERE access_id = ?'),
       deleteAppAttributes: db.prepare('DELETE FROM attributes WHERE access_id = ?'),
@@ -214,7 +250,14 @@ export class SqliteStore implements Store {
   }
 
   async createApp(app: App): Promise<boolean> {
-    const r = this.q.insertApp.run(app.accessId, app.secretKey, app.name, app.region, app.createdAt);
+    const r = this.q.insertApp.run(
+      app.accessId,
+      app.secretKey,
+      app.name,
+      app.region,
+      app.createdAt,
+      app.rateLimitPerSecond,
+    );
     return r.changes === 1;
   }
 
@@ -229,6 +272,25 @@ export class SqliteStore implements Store {
 
   async setSecret(accessId: number, secretKey: string): Promise<boolean> {
     return this.q.setSecret.run(secretKey, accessId).changes === 1;
+  }
+
+  async updateApp(accessId: number, changes: AppChanges): Promise<App | undefined> {
+    const setsLimit = changes.rateLimitPerSecond !== undefined;
+    const r = this.q.updateApp.run(
+      changes.name ?? null,
+      setsLimit ? 1 : 0,
+      changes.rateLimitPerSecond ?? null,
+      accessId,
+    );
+    return r.changes === 1 ? this.getApp(accessId) : undefined;
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<void> {
+    this.q.appendAudit.run(entry.at, entry.actor, entry.action, entry.accessId, JSON.stringify(entry.detail));
+  }
+
+  async listAudit(limit: number, beforeId?: number): Promise<AuditEntry[]> {
+    return this.q.listAudit.all(beforeId ?? Number.MAX_SAFE_INTEGER, limit).map(toAudit);
   }
 
   async deleteApp(accessId: number): Promise<boolean> {

@@ -17,6 +17,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       name: 'demo',
       region: 'default',
       createdAt: 1_700_000_000_000,
+      rateLimitPerSecond: null,
       ...over,
     });
     const set = (token: string, map: Record<string, string>): DeviceWrite => ({
@@ -48,6 +49,29 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         expect(await store.getApp(app.accessId)).toBeUndefined();
         expect(await store.deleteApp(app.accessId)).toBe(false);
         expect(await store.setSecret(app.accessId, 'x')).toBe(false);
+      });
+
+      it('updates an app’s name and rate limit, leaving the rest', async () => {
+        const app = newApp({ name: 'old' });
+        await store.createApp(app);
+        expect(await store.updateApp(app.accessId, { rateLimitPerSecond: 25 })).toEqual({
+          ...app,
+          rateLimitPerSecond: 25,
+        });
+        expect(await store.updateApp(app.accessId, { name: 'new' })).toEqual({
+          ...app,
+          name: 'new',
+          rateLimitPerSecond: 25,
+        });
+        expect(await store.updateApp(app.accessId, { rateLimitPerSecond: null })).toEqual({
+          ...app,
+          name: 'new',
+        });
+        expect(await store.getApp(app.accessId)).toEqual({ ...app, name: 'new' });
+        expect(await store.updateApp(1_234_567_890, { name: 'x' })).toBeUndefined();
+        const limited = newApp({ rateLimitPerSecond: 7 });
+        await store.createApp(limited);
+        expect((await store.getApp(limited.accessId))?.rateLimitPerSecond).toBe(7);
       });
 
       it('refuses a second app with the same accessId', async () => {
@@ -283,6 +307,34 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
           for (const name of Object.keys(await store.readAttributes(app.accessId, token))) actual[name]!++;
         }
         for (const name of ['a', 'b', 'c']) expect(await count(app.accessId, name)).toBe(actual[name]);
+      });
+    });
+
+    describe('audit log', () => {
+      it('appends and lists newest first, with paging', async () => {
+        for (let i = 1; i <= 5; i++) {
+          await store.appendAudit({
+            at: i,
+            actor: 'admin-api 127.0.0.1',
+            action: `a${i}`,
+            accessId: i === 5 ? null : 1500000000 + i,
+            detail: { i },
+          });
+        }
+        const all = await store.listAudit(10);
+        expect(all.map((e) => e.action)).toEqual(['a5', 'a4', 'a3', 'a2', 'a1']);
+        expect(all[0]).toEqual({
+          id: expect.any(Number),
+          at: 5,
+          actor: 'admin-api 127.0.0.1',
+          action: 'a5',
+          accessId: null,
+          detail: { i: 5 },
+        });
+        expect(all[1]!.accessId).toBe(1500000004);
+        const firstPage = await store.listAudit(2);
+        expect(firstPage.map((e) => e.action)).toEqual(['a5', 'a4']);
+        expect((await store.listAudit(2, firstPage[1]!.id)).map((e) => e.action)).toEqual(['a3', 'a2']);
       });
     });
 

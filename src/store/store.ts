@@ -1,5 +1,12 @@
 import type { DeviceFailure } from '../domain/errors.js';
-import type { App, AttributeMap, Definition } from '../domain/model.js';
+import type {
+  App,
+  AppChanges,
+  AttributeMap,
+  AuditEntry,
+  Definition,
+  NewAuditEntry,
+} from '../domain/model.js';
 import type { DeviceWrite } from '../domain/request.js';
 
 export type WriteOutcome =
@@ -24,6 +31,8 @@ export interface Store {
   listApps(): Promise<App[]>;
   /** Replaces the app's secret; false if there is no such app. */
   setSecret(accessId: number, secretKey: string): Promise<boolean>;
+  /** Changes an app's name or rate limit; undefined if there is no such app. */
+  updateApp(accessId: number, changes: AppChanges): Promise<App | undefined>;
   /** Removes the app with its definitions and every token's attributes; false if absent. */
   deleteApp(accessId: number): Promise<boolean>;
 
@@ -56,6 +65,11 @@ export interface Store {
   writeAttributes(accessId: number, write: DeviceWrite): Promise<WriteOutcome>;
   /** The token's attributes (empty if it has none). */
   readAttributes(accessId: number, token: string): Promise<AttributeMap>;
+
+  /** Appends an admin action to the audit log. */
+  appendAudit(entry: NewAuditEntry): Promise<void>;
+  /** Audit entries newest first, at most `limit`, only those with id below `beforeId` when given. */
+  listAudit(limit: number, beforeId?: number): Promise<AuditEntry[]>;
 
   /** A server setting (such as the admin token hash), if set. */
   getSetting(key: string): Promise<string | undefined>;
