@@ -41,6 +41,13 @@ describe('parseClaim', () => {
       sign: QUERY_SIGN,
     });
   });
+  it('prefers Basic, and reads the signature beside an Authorization of another scheme', () => {
+    const signature = { accessid: '1500000001', timestamp: '1700000000', sign: QUERY_SIGN };
+    expect(
+      parseClaim({ ...signature, authorization: basicAuthorization(1500000002, SECRET) })?.accessId,
+    ).toBe(1500000002);
+    expect(parseClaim({ ...signature, authorization: 'Bearer proxy-token' })?.scheme).toBe('signature');
+  });
   it.each([
     [{}],
     [{ authorization: 'Bearer abc' }],

@@ -23,13 +23,14 @@ function header(headers: Headers, name: string): string | undefined {
 }
 
 /**
- * Reads the credentials of either scheme from the headers. `Authorization` wins when
- * present; otherwise the `AccessId`, `TimeStamp` and `Sign` headers are used. Returns
- * undefined for anything absent or malformed.
+ * Reads the credentials of either scheme from the headers. An `Authorization: Basic`
+ * header wins; otherwise the `AccessId`, `TimeStamp` and `Sign` headers are used (an
+ * `Authorization` header of another scheme, added by some proxy, does not hide them).
+ * Returns undefined for anything absent or malformed.
  */
 export function parseClaim(headers: Headers): Claim | undefined {
   const authorization = header(headers, 'authorization');
-  if (authorization !== undefined) {
+  if (authorization !== undefined && /^Basic\b/i.test(authorization)) {
     const match = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(authorization);
     if (!match) return undefined;
     const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
