@@ -44,3 +44,27 @@ describe('docs/errors.md agrees with the error catalogue', () => {
     expect(documented).toEqual(expected);
   });
 });
+
+describe('README agrees with the configuration', () => {
+  it('documents every ATTRD_ variable that src/config.ts reads, and no other', () => {
+    const source = readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const read = new Set(source.match(/ATTRD_[A-Z_]+/g));
+    const section = readme.slice(readme.indexOf('## Configuration'));
+    const documented = new Set(
+      section
+        .slice(0, section.indexOf('\n## ', 3))
+        .split('\n')
+        .filter((line) => line.startsWith('| `ATTRD_'))
+        .map((line) => /`(ATTRD_[A-Z_]+)`/.exec(line)![1]),
+    );
+    expect([...documented].sort()).toEqual([...read].sort());
+  });
+
+  it('starts with the two commands that start the service and run the tests', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const head = readme.split('\n').slice(0, 5).join('\n');
+    expect(head).toContain('`npm install && npm start`');
+    expect(head).toContain('`npm install && npm test`');
+  });
+});
