@@ -8,11 +8,18 @@ import type { Store } from './store.js';
  */
 export class SecretEncryptingStore implements Store {
   readonly kind;
+  readonly importAttributes?: Store['importAttributes'];
+  readonly stats?: Store['stats'];
+  readonly onWriteBatch?: Store['onWriteBatch'];
   constructor(
     private readonly inner: Store,
     private readonly ring: Keyring,
   ) {
     this.kind = inner.kind;
+    // The optional methods exist here exactly when they exist on the inner store.
+    if (inner.importAttributes) this.importAttributes = inner.importAttributes.bind(inner);
+    if (inner.stats) this.stats = inner.stats.bind(inner);
+    if (inner.onWriteBatch) this.onWriteBatch = inner.onWriteBatch.bind(inner);
   }
 
   private open = (app: App): App => ({ ...app, secretKey: unseal(this.ring, app.accessId, app.secretKey) });

@@ -9,6 +9,18 @@ import type {
 } from '../domain/model.js';
 import type { DeviceWrite } from '../domain/request.js';
 
+/** One token's attributes for the bulk path. */
+export interface ImportRow {
+  readonly token: string;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+/** Figures a store may report for /metrics. */
+export interface StoreStats {
+  /** Connection pool usage, for stores that pool connections. */
+  readonly pool?: { readonly total: number; readonly idle: number; readonly waiting: number };
+}
+
 export type WriteOutcome =
   | { readonly ok: true; readonly invalidAttribute: readonly string[] }
   | { readonly ok: false; readonly failure: DeviceFailure };
@@ -77,6 +89,19 @@ export interface Store {
   initSetting(key: string, value: string): Promise<boolean>;
   /** Sets a server setting, replacing any value. */
   putSetting(key: string, value: string): Promise<void>;
+
+  /**
+   * Optional bulk path (preloads, migrations from TPNS): sets these tokens' attributes,
+   * replacing values of the same names, with definitions and the 50-per-token limit
+   * checked and deviceCounts kept exact, in as few transactions as the store likes.
+   * Throws, writing none of `rows`, on an absent app, an undefined name or a limit breach.
+   * Resolves with the number of token-attributes written, once committed.
+   */
+  importAttributes?(accessId: number, rows: readonly ImportRow[]): Promise<number>;
+  /** Optional figures for /metrics. */
+  stats?(): StoreStats;
+  /** Optional: calls `listener` with the number of writes in each committed write batch. */
+  onWriteBatch?(listener: (size: number) => void): void;
 
   /** Resolves when the store can serve requests; throws otherwise. */
   ping(): Promise<void>;
