@@ -18,7 +18,35 @@ describe('loadConfig', () => {
       adminMaxFailures: 10,
       adminLockoutSeconds: 900,
       trustProxy: false,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 10_000,
+      shutdownGraceMs: 10_000,
+      metricsToken: undefined,
     });
+  });
+
+  it('reads the slow-client, connection, shutdown and metrics settings', () => {
+    const config = loadConfig({
+      ATTRD_HEADERS_TIMEOUT_MS: '500',
+      ATTRD_REQUEST_TIMEOUT_MS: '1000',
+      ATTRD_KEEP_ALIVE_TIMEOUT_MS: '2000',
+      ATTRD_MAX_CONNECTIONS: '0',
+      ATTRD_SHUTDOWN_GRACE_MS: '0',
+      ATTRD_METRICS_TOKEN: 'metrics-token-0123456789',
+    });
+    expect(config).toMatchObject({
+      headersTimeoutMs: 500,
+      requestTimeoutMs: 1000,
+      keepAliveTimeoutMs: 2000,
+      maxConnections: 0,
+      shutdownGraceMs: 0,
+      metricsToken: 'metrics-token-0123456789',
+    });
+    expect(() => loadConfig({ ATTRD_HEADERS_TIMEOUT_MS: '5' })).toThrow(/ATTRD_HEADERS_TIMEOUT_MS/);
+    expect(() => loadConfig({ ATTRD_MAX_CONNECTIONS: '-1' })).toThrow(/ATTRD_MAX_CONNECTIONS/);
+    expect(() => loadConfig({ ATTRD_METRICS_TOKEN: 'short' })).toThrow(/ATTRD_METRICS_TOKEN/);
   });
 
   it('reads every variable', () => {

@@ -28,6 +28,16 @@ export interface Config {
   readonly trustProxy: boolean;
   /** Keys that encrypt app secretKeys at rest (first seals, all open); undefined = stored as is. */
   readonly secretKeyring: Keyring | undefined;
+  /** Slow-client limits: whole headers, whole request, idle keep-alive (milliseconds). */
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  /** Most open client connections; more are refused (closed at once). 0 = no cap. */
+  readonly maxConnections: number;
+  /** On SIGTERM, how long requests in flight may take before connections are cut. */
+  readonly shutdownGraceMs: number;
+  /** Bearer token /metrics requires when set; unset = /metrics is open (no secrets in it). */
+  readonly metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +85,16 @@ function database(raw: string | undefined): DatabaseConfig {
   );
 }
 
+function metricsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16 || !/^[\x21-\x7e]+$/.test(raw)) {
+    throw new ConfigError(
+      'ATTRD_METRICS_TOKEN must be at least 16 printable ASCII characters without spaces',
+    );
+  }
+  return raw;
+}
+
 /** Reads and validates the configuration once; the only reader of the environment. */
 export function loadConfig(env: Env): Config {
   const region = env.ATTRD_REGION || 'default';
@@ -117,5 +137,11 @@ export function loadConfig(env: Env): Config {
     adminLockoutSeconds: integer(env, 'ATTRD_ADMIN_LOCKOUT_SECONDS', 900, 1, 86_400),
     trustProxy: oneOf(env, 'ATTRD_TRUST_PROXY', 'false', ['true', 'false'] as const) === 'true',
     secretKeyring,
+    headersTimeoutMs: integer(env, 'ATTRD_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+    requestTimeoutMs: integer(env, 'ATTRD_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+    keepAliveTimeoutMs: integer(env, 'ATTRD_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+    maxConnections: integer(env, 'ATTRD_MAX_CONNECTIONS', 10_000, 0, 1_000_000),
+    shutdownGraceMs: integer(env, 'ATTRD_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    metricsToken: metricsToken(env.ATTRD_METRICS_TOKEN),
   });
 }

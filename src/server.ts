@@ -39,6 +39,19 @@ export async function resolveAdminTokenHash(
   return (await store.getSetting(ADMIN_TOKEN_SETTING))!;
 }
 
+/**
+ * Stops listening (new connections are refused), lets requests in flight finish, and
+ * after `graceMs` cuts the connections that are still open.
+ */
+async function closeWithin(app: FastifyInstance, graceMs: number): Promise<void> {
+  const timer = setTimeout(() => app.server.closeAllConnections(), graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Opens the store, builds the app and listens: the whole service, for main and tests. */
 export async function startServer(config: Config, announce: (token: string) => void): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.sign'] });
@@ -60,7 +73,7 @@ export async function startServer(config: Config, announce: (token: string) => v
       store,
       url,
       stop: () => {
-        stopping ??= app.close().then(() => store.close());
+        stopping ??= closeWithin(app, config.shutdownGraceMs).then(() => store.close());
         return stopping;
       },
     };

@@ -4,6 +4,7 @@ import { AdminGuard } from './admin-guard.js';
 import { type AppDeps, systemClock } from './deps.js';
 import { deviceRoutes } from './device.js';
 import { healthRoutes } from './health.js';
+import { observability, requestId } from './observability.js';
 
 /**
  * Builds the HTTP app from explicit dependencies. Nothing here reads the environment or
@@ -11,11 +12,16 @@ import { healthRoutes } from './health.js';
  */
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
-  const { config, store } = deps;
+  const { config } = deps;
+  const observed = observability(deps.store, config.metricsToken);
+  const store = observed.store;
   const app = Fastify({
     ...(typeof deps.logger === 'object' ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false }),
     bodyLimit: config.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
+    genReqId: requestId,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
     trustProxy: config.trustProxy,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
@@ -27,6 +33,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       }),
   });
 
+  app.server.headersTimeout = config.headersTimeoutMs;
+  if (config.maxConnections > 0) app.server.maxConnections = config.maxConnections;
+  await app.register(observed.plugin);
   await app.register(deviceRoutes, {
     store,
     clock,

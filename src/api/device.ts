@@ -5,6 +5,7 @@ import { type DeviceFailure, deviceFailure, RetCode, retCodes } from '../domain/
 import { parseDeviceRequest } from '../domain/request.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './deps.js';
+import { noteCmd } from './observability.js';
 import { RateLimiter } from './rate-limit.js';
 
 export const DEVICE_PATH = '/v3/device/set_custom_attribute';
@@ -125,6 +126,7 @@ export async function deviceRoutes(app: FastifyInstance, options: DeviceRouteOpt
     const parsed = parseDeviceRequest(body, appInfo.accessId);
     if (!parsed.ok) return sendFailure(reply, parsed.failure);
     const command = parsed.value;
+    noteCmd(request, command.cmd);
 
     reply.type('application/json; charset=utf-8');
     if (command.cmd === 5) {

@@ -1,0 +1,174 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Store } from '../store/store.js';
+
+const cmds = new WeakMap<FastifyRequest, number>();
+
+/** The device route notes the request's cmd here, for metrics and the request log line. */
+export function noteCmd(request: FastifyRequest, cmd: number): void {
+  cmds.set(request, cmd);
+}
+
+/** A client's x-request-id when it is short printable ASCII; otherwise a new UUID. */
+export function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && /^[\x21-\x7e]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+const RET_CODE = /^\{"retCode":(-?\d+)/;
+
+/**
+ * Metrics (Prometheus, one registry per app) and the one log line per request.
+ * `instrument` wraps the store so every operation's latency is measured; `plugin` adds
+ * the hooks and GET /metrics. No label or log field ever holds a body, secret or value.
+ */
+export function observability(inner: Store, metricsToken: string | undefined) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'attrd_' });
+  const requests = new Counter({
+    name: 'attrd_http_requests_total',
+    help: 'HTTP requests by route, method, status, TPNS cmd and retCode',
+    labelNames: ['route', 'method', 'status', 'cmd', 'retCode'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'attrd_http_request_duration_seconds',
+    help: 'HTTP request latency by route and method',
+    labelNames: ['route', 'method'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const storeLatency = new Histogram({
+    name: 'attrd_store_operation_duration_seconds',
+    help: 'Store operation latency by operation and outcome',
+    labelNames: ['op', 'outcome'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const batches = new Histogram({
+    name: 'attrd_store_write_batch_size',
+    help: 'Writes committed together in one store transaction',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+    registers: [registry],
+  });
+  inner.onWriteBatch?.((size) => batches.observe(size));
+  if (inner.stats) {
+    const stats = inner.stats.bind(inner);
+    new Gauge({
+      name: 'attrd_store_pool_connections',
+      help: 'Store connection pool: total, idle and waiting clients',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        const pool = stats().pool;
+        if (!pool) return;
+        this.set({ state: 'total' }, pool.total);
+        this.set({ state: 'idle' }, pool.idle);
+        this.set({ state: 'waiting' }, pool.waiting);
+      },
+    });
+  }
+
+  const store = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (
+        typeof value !== 'function' ||
+        typeof prop !== 'string' ||
+        prop === 'stats' ||
+        prop === 'onWriteBatch'
+      )
+        return value;
+      return (...args: unknown[]) => {
+        const end = storeLatency.startTimer({ op: prop });
+        let result: unknown;
+        try {
+          result = value.apply(target, args);
+        } catch (error) {
+          end({ outcome: 'error' });
+          throw error;
+        }
+        if (result instanceof Promise) {
+          return result.then(
+            (v) => {
+              end({ outcome: 'ok' });
+              return v;
+            },
+            (error) => {
+              end({ outcome: 'error' });
+              throw error;
+            },
+          );
+        }
+        end({ outcome: 'ok' });
+        return result;
+      };
+    },
+  });
+
+  const expected = metricsToken === undefined ? undefined : Buffer.from(`Bearer ${metricsToken}`);
+  const retCodes = new WeakMap<FastifyRequest, string>();
+
+  async function plugin(app: FastifyInstance): Promise<void> {
+    app.addHook('onRequest', async (request, reply) => {
+      reply.header('x-request-id', request.id);
+    });
+    app.addHook('onSend', async (request, _reply, payload) => {
+      if (typeof payload === 'string') {
+        const match = RET_CODE.exec(payload);
+        if (match) retCodes.set(request, match[1]!);
+      }
+      return payload;
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      const cmd = cmds.get(request);
+      const retCode = retCodes.get(request);
+      const seconds = reply.elapsedTime / 1000;
+      requests.inc({
+        route,
+        method: request.method,
+        status: reply.statusCode,
+        cmd: cmd === undefined ? '' : String(cmd),
+        retCode: retCode ?? '',
+      });
+      latency.observe({ route, method: request.method }, seconds);
+      request.log.info(
+        {
+          method: request.method,
+          route,
+          status: reply.statusCode,
+          ...(cmd === undefined ? {} : { cmd }),
+          ...(retCode === undefined ? {} : { retCode: Number(retCode) }),
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+          remote: request.ip,
+        },
+        'request',
+      );
+    });
+
+    app.get('/metrics', async (request, reply) => {
+      if (expected) {
+        const given = Buffer.from(request.headers.authorization ?? '');
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          return reply
+            .code(401)
+            .header('www-authenticate', 'Bearer')
+            .send({
+              error: {
+                code: 'unauthorized',
+                message: 'GET /metrics needs Authorization: Bearer <ATTRD_METRICS_TOKEN>',
+              },
+            });
+        }
+      }
+      return reply.type(registry.contentType).send(await registry.metrics());
+    });
+  }
+
+  // Hooks apply to every route, not only this plugin's (what fastify-plugin would do).
+  Object.assign(plugin, { [Symbol.for('skip-override')]: true });
+  return { store, plugin, registry };
+}
