@@ -224,6 +224,7 @@ export class SqliteStore implements Store {
         for (const job of jobs) job.reject(error);
         continue;
       }
+      for (const listener of this.batchListeners) listener(jobs.length);
       jobs.forEach((job, i) => {
         const r = results[i]!;
         if (r.outcome) job.resolve(r.outcome);
@@ -231,6 +232,12 @@ export class SqliteStore implements Store {
       });
     }
   };
+
+  private readonly batchListeners: Array<(size: number) => void> = [];
+
+  onWriteBatch(listener: (size: number) => void): void {
+    this.batchListeners.push(listener);
+  }
 
   /** Writes queued but not yet committed. */
   get pendingWrites(): number {

@@ -9,6 +9,8 @@ export interface StoreKind {
   readonly name: string;
   /** A fresh, empty store. */
   open(): Promise<Store>;
+  /** Optional: an ATTRD_DATABASE value naming a fresh, empty store, for a child attrd process. */
+  childDatabase?(): Promise<string>;
 }
 
 let counter = 0;
@@ -17,6 +19,7 @@ const sqliteDir = mkdtempSync(join(tmpdir(), 'attrd-e2e-'));
 export const sqliteKind: StoreKind = {
   name: 'sqlite',
   open: async () => openSqliteStore({ path: join(sqliteDir, `e2e-${process.pid}-${counter++}.db`) }),
+  childDatabase: async () => `sqlite:${join(sqliteDir, `child-${process.pid}-${counter++}.db`)}`,
 };
 
 /** Every store the suites must pass on. */
