@@ -45,6 +45,9 @@ describe('loadConfig', () => {
       metricsToken: 'metrics-token-0123456789',
     });
     expect(() => loadConfig({ ATTRD_HEADERS_TIMEOUT_MS: '5' })).toThrow(/ATTRD_HEADERS_TIMEOUT_MS/);
+    expect(() => loadConfig({ ATTRD_HEADERS_TIMEOUT_MS: '40000' })).toThrow(
+      /must not exceed ATTRD_REQUEST_TIMEOUT_MS/,
+    );
     expect(() => loadConfig({ ATTRD_MAX_CONNECTIONS: '-1' })).toThrow(/ATTRD_MAX_CONNECTIONS/);
     expect(() => loadConfig({ ATTRD_METRICS_TOKEN: 'short' })).toThrow(/ATTRD_METRICS_TOKEN/);
   });

@@ -114,6 +114,13 @@ export function loadConfig(env: Env): Config {
       );
     }
   }
+  const headersTimeoutMs = integer(env, 'ATTRD_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  const requestTimeoutMs = integer(env, 'ATTRD_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(
+      `ATTRD_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed ATTRD_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`,
+    );
+  }
   return Object.freeze({
     host: env.ATTRD_HOST || '0.0.0.0',
     port: integer(env, 'ATTRD_PORT', 8080, 0, 65535),
@@ -137,8 +144,8 @@ export function loadConfig(env: Env): Config {
     adminLockoutSeconds: integer(env, 'ATTRD_ADMIN_LOCKOUT_SECONDS', 900, 1, 86_400),
     trustProxy: oneOf(env, 'ATTRD_TRUST_PROXY', 'false', ['true', 'false'] as const) === 'true',
     secretKeyring,
-    headersTimeoutMs: integer(env, 'ATTRD_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
-    requestTimeoutMs: integer(env, 'ATTRD_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+    headersTimeoutMs,
+    requestTimeoutMs,
     keepAliveTimeoutMs: integer(env, 'ATTRD_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
     maxConnections: integer(env, 'ATTRD_MAX_CONNECTIONS', 10_000, 0, 1_000_000),
     shutdownGraceMs: integer(env, 'ATTRD_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),

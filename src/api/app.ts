@@ -22,6 +22,11 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: requestId,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Node checks header/request timeouts on this timer (default 30 s): check often enough.
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 2)),
+    },
     trustProxy: config.trustProxy,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
@@ -33,7 +38,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       }),
   });
 
-  app.server.headersTimeout = config.headersTimeoutMs;
   if (config.maxConnections > 0) app.server.maxConnections = config.maxConnections;
   await app.register(observed.plugin);
   await app.register(deviceRoutes, {
