@@ -30,6 +30,7 @@ describe('slow clients and connection cap', () => {
       ATTRD_REQUEST_TIMEOUT_MS: '1000',
       ATTRD_KEEP_ALIVE_TIMEOUT_MS: '300',
       ATTRD_MAX_CONNECTIONS: '20',
+      ATTRD_BODY_LIMIT_BYTES: '2048',
     });
   });
   afterAll(() => server.close());
@@ -75,5 +76,31 @@ describe('slow clients and connection cap', () => {
     for (const s of held) s.destroy();
     await new Promise((r) => setTimeout(r, 100));
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it('applies a configured body limit to device and admin bodies, changing nothing', async () => {
+    const app = await server.newApp(['level']);
+    const pad = 'x'.repeat(2048);
+    const raw = JSON.stringify({
+      cmd: 1,
+      token: 'big',
+      attributeInfo: { attributeMap: { level: '1' } },
+      pad,
+    });
+    const over = await server.device(app, undefined, { raw });
+    expect(over.body).toEqual({
+      retCode: 1008001,
+      errMsg: 'request body is larger than the limit of 2048 bytes',
+    });
+    expect((await server.device(app, { cmd: 5, token: 'big' })).body.attributeInfo).toEqual({
+      attributeMap: {},
+    });
+    const admin = await server.admin('POST', '/apps', { name: 'big', pad });
+    expect(admin.status).toBe(400);
+    expect(admin.body.error.code).toBe('invalid_json');
+    expect(
+      (await server.device(app, { cmd: 1, token: 'big', attributeInfo: { attributeMap: { level: '1' } } }))
+        .body.retCode,
+    ).toBe(0);
   });
 });

@@ -72,8 +72,9 @@ export function observability(inner: Store, metricsToken: string | undefined) {
   }
 
   const store = new Proxy(inner, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
+    get(target, prop) {
+      // the store itself as `this`: getters and private fields work as without the proxy
+      const value = Reflect.get(target, prop);
       if (
         typeof value !== 'function' ||
         typeof prop !== 'string' ||
