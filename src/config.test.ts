@@ -18,7 +18,15 @@ describe('loadConfig', () => {
       adminMaxFailures: 10,
       adminLockoutSeconds: 900,
       trustProxy: false,
+      consoleSessionSeconds: 28_800,
     });
+  });
+
+  it('reads the console session lifetime and refuses one out of range', () => {
+    expect(loadConfig({ ATTRD_CONSOLE_SESSION_SECONDS: '600' }).consoleSessionSeconds).toBe(600);
+    expect(() => loadConfig({ ATTRD_CONSOLE_SESSION_SECONDS: '59' })).toThrow(
+      /ATTRD_CONSOLE_SESSION_SECONDS must be an integer from 60 to 604800/,
+    );
   });
 
   it('reads every variable', () => {

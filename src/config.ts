@@ -28,6 +28,8 @@ export interface Config {
   readonly trustProxy: boolean;
   /** Keys that encrypt app secretKeys at rest (first seals, all open); undefined = stored as is. */
   readonly secretKeyring: Keyring | undefined;
+  /** How long a web console session lasts after sign-in. */
+  readonly consoleSessionSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -117,5 +119,6 @@ export function loadConfig(env: Env): Config {
     adminLockoutSeconds: integer(env, 'ATTRD_ADMIN_LOCKOUT_SECONDS', 900, 1, 86_400),
     trustProxy: oneOf(env, 'ATTRD_TRUST_PROXY', 'false', ['true', 'false'] as const) === 'true',
     secretKeyring,
+    consoleSessionSeconds: integer(env, 'ATTRD_CONSOLE_SESSION_SECONDS', 28_800, 60, 604_800),
   });
 }
