@@ -31,7 +31,7 @@ export function arrangeDefinitions(
     const x = a[sorting.key];
     const y = b[sorting.key];
     const order = typeof x === 'number' ? x - (y as number) : (x as string).localeCompare(y as string);
-    return sign * (order || a.name.localeCompare(b.name));
+    return sign * order || a.name.localeCompare(b.name);
   });
 }
 
