@@ -126,7 +126,7 @@ ${rows.map(
   }
   return html`<section class="card" id="attributes" aria-labelledby="attributes-heading">
 <h2 id="attributes-heading">User Attribute Management</h2>
-<p class="hint">${definitions.length} of 50 names per token can be set by devices; device counts are exact.</p>
+<p class="hint">${definitions.length} attribute${definitions.length === 1 ? '' : 's'} defined. Devices: how many tokens hold a value, counted exactly.</p>
 ${table}
 <h3>Add an attribute</h3>
 <form method="post" action="${appUrl(app)}/attributes">

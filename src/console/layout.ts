@@ -72,6 +72,8 @@ export interface FieldOptions {
   readonly required?: boolean;
   readonly autocomplete?: string;
   readonly autofocus?: boolean;
+  /** Label for screen readers only, where a table column already says what the field is. */
+  readonly labelHidden?: boolean;
 }
 
 /** A labelled input with its hint and, when given, its error right below it. */
@@ -80,7 +82,7 @@ export function field(options: FieldOptions): Html {
     .filter(Boolean)
     .join(' ');
   return html`<div class="field">
-<label for="${options.id}">${options.label}</label>
+<label for="${options.id}"${options.labelHidden ? html` class="sr-only"` : ''}>${options.label}</label>
 <input type="${options.type ?? 'text'}" id="${options.id}" name="${options.name}" value="${options.value ?? ''}"
  autocomplete="${options.autocomplete ?? 'off'}" spellcheck="false"${options.required ? html` required` : ''}${
    options.autofocus ? html` autofocus` : ''

@@ -40,6 +40,7 @@ ${field({
   id: `value-${index}`,
   name: 'value',
   label: `Value of ${name}`,
+  labelHidden: true,
   value: rowError ? rowError.value : attributes[name],
   error: rowError?.message,
   required: true,
