@@ -160,6 +160,7 @@ describe('web console in Chromium', () => {
     await expect(page.locator('#attributes-table tbody tr:visible').count()).resolves.toBe(1);
     await expect(page.locator('#attributes-table-status').textContent()).resolves.toBe('1 matching');
     await page.getByLabel('Filter by name or description').fill('');
+    await page.getByLabel('Filter by name or description').blur();
     await page.locator('#attributes').screenshot({ path: join(SHOTS, 'attributes-section.png') });
     await shot(page, '04-attributes');
 

@@ -52,6 +52,7 @@ button.small, .button.small { padding: .2rem .55rem; font-size: .88rem; }
 .actions { display: flex; gap: .5rem; flex-wrap: wrap; align-items: center; }
 .inline { display: flex; gap: .5rem; flex-wrap: wrap; align-items: flex-end; }
 .inline .field { flex: 0 1 24rem; margin: 0; }
+form[role=search] { margin: .75rem 0 .5rem; }
 .notice { border-radius: 8px; padding: .75rem 1rem; margin: 0 0 1rem; border: 1px solid; }
 .notice.ok { background: var(--ok-bg); border-color: #9fd3b2; color: var(--ok); }
 .notice.error { background: var(--err-bg); border-color: #f1aaa3; color: var(--danger); }
