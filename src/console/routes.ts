@@ -2,17 +2,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AdminGuard } from '../api/admin-guard.js';
 import type { Clock } from '../api/deps.js';
 import { matchesAdminToken } from '../auth/admin-token.js';
-import { generateAccessId, generateSecretKey } from '../auth/app-secret.js';
-import { checkNewApp, parseAccessId } from '../domain/admin.js';
+import { parseAccessId } from '../domain/admin.js';
 import type { App } from '../domain/model.js';
 import type { Store } from '../store/store.js';
+import { appRoutes } from './app-routes.js';
 import { consoleCss, consoleJs } from './assets.js';
 import { attributeRoutes } from './attribute-routes.js';
 import { BASE, type PageOptions } from './layout.js';
 import { isSameOrigin, SESSION_COOKIE, sessionCookie, setSecurityHeaders } from './security.js';
 import { csrfMatches, type Flash, readCookie, type Session, SessionStore } from './sessions.js';
 import { tokenRoutes } from './token-routes.js';
-import { appsPage, deleteAppPage, messagePage, rotateSecretPage, signInPage } from './views.js';
+import { messagePage, signInPage } from './views.js';
 
 export interface ConsoleOptions {
   readonly store: Store;
@@ -78,7 +78,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleOption
     if ((request.routeOptions.config as { public?: boolean }).public) return;
     const session = sessions.get(readCookie(request.headers.cookie, SESSION_COOKIE));
     if (!session) {
-      if (request.method === 'GET') return reply.redirect(`${BASE}/sign-in`, 303);
+      if (request.method !== 'POST') return reply.redirect(`${BASE}/sign-in`, 303);
       return send(
         reply,
         401,
@@ -266,112 +266,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleOption
     return reply.redirect(`${BASE}/sign-in?signedOut=1`, 303);
   });
 
-  app.get('/apps', async (request, reply) =>
-    send(
-      reply,
-      200,
-      appsPage({ page: context.page(request, 'Apps'), apps: await store.listApps(), region: options.region }),
-    ),
-  );
-
-  app.post('/apps', async (request, reply) => {
-    const name = (request.body as Form).name ?? '';
-    const checked = checkNewApp({ name }, options.region);
-    if (!checked.ok) {
-      return send(
-        reply,
-        400,
-        appsPage({
-          page: context.page(request, 'Apps'),
-          apps: await store.listApps(),
-          region: options.region,
-          form: { name, error: nameMessage(checked.failure.message) },
-        }),
-      );
-    }
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const created = {
-        accessId: generateAccessId(),
-        secretKey: generateSecretKey(),
-        name: checked.value.name,
-        region: checked.value.region,
-        createdAt: clock.now(),
-        rateLimitPerSecond: checked.value.rateLimitPerSecond,
-      };
-      if (await store.createApp(created)) {
-        await context.audit(request, 'app.created', created.accessId, {
-          name: created.name,
-          region: created.region,
-        });
-        return context.redirect(request, reply, `${BASE}/apps/${created.accessId}`, {
-          kind: 'ok',
-          message: `App ${created.name} created. Next, add the attributes its devices may set.`,
-          credentials: { accessId: created.accessId, secretKey: created.secretKey },
-        });
-      }
-    }
-    throw new Error('could not find a free accessId');
-  });
-
-  app.get<{ Params: AppParams }>('/apps/:accessId/secret', async (request, reply) => {
-    const found = await context.loadApp(request, reply);
-    return (
-      found &&
-      send(reply, 200, rotateSecretPage(context.page(request, `Rotate SecretKey · ${found.name}`), found))
-    );
-  });
-
-  app.post<{ Params: AppParams }>('/apps/:accessId/secret', async (request, reply) => {
-    const found = await context.loadApp(request, reply);
-    if (!found) return reply;
-    const secretKey = generateSecretKey();
-    if (!(await store.setSecret(found.accessId, secretKey)))
-      return context.redirect(request, reply, `${BASE}/apps`);
-    await context.audit(request, 'app.secret_rotated', found.accessId);
-    return context.redirect(request, reply, `${BASE}/apps/${found.accessId}`, {
-      kind: 'ok',
-      message: 'SecretKey rotated. The old SecretKey no longer works; give the new one to your servers.',
-      credentials: { accessId: found.accessId, secretKey },
-    });
-  });
-
-  app.get<{ Params: AppParams }>('/apps/:accessId/delete', async (request, reply) => {
-    const found = await context.loadApp(request, reply);
-    if (!found) return reply;
-    const count = (await store.listDefinitions(found.accessId))?.length ?? 0;
-    return send(reply, 200, deleteAppPage(context.page(request, `Delete · ${found.name}`), found, count));
-  });
-
-  app.post<{ Params: AppParams }>('/apps/:accessId/delete', async (request, reply) => {
-    const found = await context.loadApp(request, reply);
-    if (!found) return reply;
-    if ((request.body as Form).confirmName !== found.name) {
-      const count = (await store.listDefinitions(found.accessId))?.length ?? 0;
-      return send(
-        reply,
-        400,
-        deleteAppPage(
-          context.page(request, `Delete · ${found.name}`),
-          found,
-          count,
-          `That is not the app name, so nothing was deleted. Type ${found.name} exactly as shown.`,
-        ),
-      );
-    }
-    if (await store.deleteApp(found.accessId))
-      await context.audit(request, 'app.deleted', found.accessId, { name: found.name });
-    return context.redirect(request, reply, `${BASE}/apps`, {
-      kind: 'ok',
-      message: `App ${found.name} deleted.`,
-    });
-  });
-
+  await appRoutes(app, context, options.region);
   await attributeRoutes(app, context);
   await tokenRoutes(app, context);
-}
-
-/** An app name problem in the console's words. */
-function nameMessage(message: string): string {
-  const text = message.replace(/^name /, 'The name ');
-  return text.charAt(0).toUpperCase() + text.slice(1) + '.';
 }
