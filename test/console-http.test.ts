@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
 import { hashAdminToken } from '../src/auth/admin-token.js';
 import { loadConfig } from '../src/config.js';
+import type { SqliteStore } from '../src/store/sqlite.js';
 import { ConsoleClient } from './support/console.js';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from './support/server.js';
 import { storeKinds } from './support/stores.js';
@@ -365,7 +366,29 @@ for (const kind of storeKinds()) {
   });
 }
 
-describe('web console sign-in guard', () => {
+describe('web console: store failures, sign-in guard, proxies and logs', () => {
+  it('answers a store failure with a page saying nothing was changed, without details', async () => {
+    const server = await startTestServer(await storeKinds()[0]!.open());
+    try {
+      const client = new ConsoleClient(server.url);
+      await client.signIn();
+      const id = accessIdOf((await client.post('/console/apps', { name: 'Game' })).location);
+      const db = (server.store as SqliteStore).db;
+      db.exec(
+        "CREATE TRIGGER nodefs BEFORE INSERT ON definitions BEGIN SELECT RAISE(ABORT, 'disk gone'); END",
+      );
+      const failed = await client.post(`/console/apps/${id}/attributes`, { name: 'level' });
+      db.exec('DROP TRIGGER nodefs');
+      expect(failed.status).toBe(500);
+      expect(failed.text).toContain('nothing was changed');
+      expect(failed.text).not.toContain('disk gone');
+      expect(failed.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(await server.store.listDefinitions(id)).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('locks an address out after repeated bad tokens, for the console and the admin API alike', async () => {
     const server = await startTestServer(await storeKinds()[0]!.open(), { ATTRD_ADMIN_MAX_FAILURES: '3' });
     try {
