@@ -71,6 +71,14 @@ describe('web console in Chromium', () => {
     return page;
   }
 
+  /** Visible form controls without an accessible name (label, aria-label or text). */
+  const unlabelled = (page: Page) =>
+    page.evaluate<
+      string[]
+    >(`[...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.textContent.trim())
+      .map((el) => el.outerHTML)`);
+
   const shot = (page: Page, name: string) =>
     page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
@@ -163,6 +171,7 @@ describe('web console in Chromium', () => {
     await page.getByLabel('Filter by name or description').blur();
     await page.locator('#attributes').screenshot({ path: join(SHOTS, 'attributes-section.png') });
     await shot(page, '04-attributes');
+    expect(await unlabelled(page)).toEqual([]);
 
     // Edit a description.
     await page.getByRole('link', { name: 'Edit description of nickname' }).click();
@@ -189,6 +198,7 @@ describe('web console in Chromium', () => {
     await page.getByRole('button', { name: 'Look up' }).click();
     await expect(page.getByLabel('Value of level').inputValue()).resolves.toBe('3');
     await shot(page, '07-token');
+    expect(await unlabelled(page)).toEqual([]);
     await page.getByLabel('Value of level').fill('42');
     await page.getByLabel('Value of level').press('Enter');
     await expect(page.getByText('level set to 42.').isVisible()).resolves.toBe(true);
