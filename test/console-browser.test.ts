@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -24,6 +24,9 @@ describe('web console in Chromium', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
+    if (!existsSync('/usr/bin/chromium')) {
+      throw new Error('Chromium is missing: apt-get install chromium (.ci/run installs it when missing)');
+    }
     mkdirSync(SHOTS, { recursive: true });
     server = await startTestServer(await sqliteKind.open());
     browser = await chromium.launch({
