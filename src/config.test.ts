@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       maxConnections: 10_000,
       shutdownGraceMs: 10_000,
       metricsToken: undefined,
+      consoleSessionSeconds: 28_800,
     });
   });
 
@@ -50,6 +51,13 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ ATTRD_MAX_CONNECTIONS: '-1' })).toThrow(/ATTRD_MAX_CONNECTIONS/);
     expect(() => loadConfig({ ATTRD_METRICS_TOKEN: 'short' })).toThrow(/ATTRD_METRICS_TOKEN/);
+  });
+
+  it('reads the console session lifetime and refuses one out of range', () => {
+    expect(loadConfig({ ATTRD_CONSOLE_SESSION_SECONDS: '600' }).consoleSessionSeconds).toBe(600);
+    expect(() => loadConfig({ ATTRD_CONSOLE_SESSION_SECONDS: '59' })).toThrow(
+      /ATTRD_CONSOLE_SESSION_SECONDS must be an integer from 60 to 604800/,
+    );
   });
 
   it('reads every variable', () => {

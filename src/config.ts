@@ -38,6 +38,8 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Bearer token /metrics requires when set; unset = /metrics is open (no secrets in it). */
   readonly metricsToken: string | undefined;
+  /** How long a web console session lasts after sign-in. */
+  readonly consoleSessionSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -150,5 +152,6 @@ export function loadConfig(env: Env): Config {
     maxConnections: integer(env, 'ATTRD_MAX_CONNECTIONS', 10_000, 0, 1_000_000),
     shutdownGraceMs: integer(env, 'ATTRD_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     metricsToken: metricsToken(env.ATTRD_METRICS_TOKEN),
+    consoleSessionSeconds: integer(env, 'ATTRD_CONSOLE_SESSION_SECONDS', 28_800, 60, 604_800),
   });
 }

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
+import { consoleRoutes } from '../console/routes.js';
 import { adminRoutes } from './admin.js';
 import { AdminGuard } from './admin-guard.js';
 import { type AppDeps, systemClock } from './deps.js';
@@ -40,6 +41,13 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   if (config.maxConnections > 0) app.server.maxConnections = config.maxConnections;
   await app.register(observed.plugin);
+  // One guard for the admin API and the console's sign-in: bad tokens count together.
+  const guard = new AdminGuard(clock, {
+    maxFailures: config.adminMaxFailures,
+    windowMs: 10 * 60_000,
+    lockoutMs: config.adminLockoutSeconds * 1000,
+  });
+
   await app.register(deviceRoutes, {
     store,
     clock,
@@ -54,13 +62,18 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     region: config.region,
     adminTokenHash: deps.adminTokenHash,
-    guard: new AdminGuard(clock, {
-      maxFailures: config.adminMaxFailures,
-      windowMs: 10 * 60_000,
-      lockoutMs: config.adminLockoutSeconds * 1000,
-    }),
+    guard,
   });
   await app.register(healthRoutes, { store });
+  await app.register(consoleRoutes, {
+    prefix: '/console',
+    store,
+    clock,
+    adminTokenHash: deps.adminTokenHash,
+    region: config.region,
+    guard,
+    sessionSeconds: config.consoleSessionSeconds,
+  });
 
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({

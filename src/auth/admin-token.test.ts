@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkBearer, generateAdminToken, hashAdminToken } from './admin-token.js';
+import { checkBearer, generateAdminToken, hashAdminToken, matchesAdminToken } from './admin-token.js';
 
 describe('admin token', () => {
   const token = generateAdminToken();
@@ -23,5 +23,12 @@ describe('admin token', () => {
 
   it('refuses the empty token even against the hash of the empty string', () => {
     expect(checkBearer(undefined, hashAdminToken(''))).toBe(false);
+  });
+
+  it('matches a token from the console sign-in form exactly, never the empty one', () => {
+    expect(matchesAdminToken(token, hash)).toBe(true);
+    expect(matchesAdminToken(`${token} `, hash)).toBe(false);
+    expect(matchesAdminToken(token.slice(1), hash)).toBe(false);
+    expect(matchesAdminToken('', hashAdminToken(''))).toBe(false);
   });
 });

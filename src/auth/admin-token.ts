@@ -17,3 +17,10 @@ export function checkBearer(authorization: string | undefined, expectedHash: str
   const expected = Buffer.from(expectedHash, 'hex');
   return presented.length === expected.length && timingSafeEqual(presented, expected) && match !== null;
 }
+
+/** Compares a presented admin token (from the console's sign-in form) with the hash in constant time. */
+export function matchesAdminToken(presented: string, expectedHash: string): boolean {
+  const a = Buffer.from(hashAdminToken(presented), 'hex');
+  const b = Buffer.from(expectedHash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b) && presented.length > 0;
+}
