@@ -25,6 +25,8 @@ describe('loadConfig', () => {
       shutdownGraceMs: 10_000,
       metricsToken: undefined,
       consoleSessionSeconds: 28_800,
+      pgPoolSize: 10,
+      pgStatementTimeoutMs: 5000,
     });
   });
 

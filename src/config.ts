@@ -40,6 +40,10 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** How long a web console session lasts after sign-in. */
   readonly consoleSessionSeconds: number;
+  /** PostgreSQL: most connections this node opens. */
+  readonly pgPoolSize: number;
+  /** PostgreSQL: longest a statement may run, and longest to wait for a connection. */
+  readonly pgStatementTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -153,5 +157,7 @@ export function loadConfig(env: Env): Config {
     shutdownGraceMs: integer(env, 'ATTRD_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     metricsToken: metricsToken(env.ATTRD_METRICS_TOKEN),
     consoleSessionSeconds: integer(env, 'ATTRD_CONSOLE_SESSION_SECONDS', 28_800, 60, 604_800),
+    pgPoolSize: integer(env, 'ATTRD_PG_POOL_SIZE', 10, 1, 1000),
+    pgStatementTimeoutMs: integer(env, 'ATTRD_PG_STATEMENT_TIMEOUT_MS', 5000, 100, 600_000),
   });
 }

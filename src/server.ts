@@ -55,7 +55,12 @@ async function closeWithin(app: FastifyInstance, graceMs: number): Promise<void>
 /** Opens the store, builds the app and listens: the whole service, for main and tests. */
 export async function startServer(config: Config, announce: (token: string) => void): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.sign'] });
-  const inner = await openStore(config);
+  const inner = await openStore(config, (error) =>
+    logger.warn(
+      { err: { message: error.message } },
+      'a pooled database connection failed; it will be replaced',
+    ),
+  );
   let store: Store = inner;
   try {
     if (config.secretKeyring) {

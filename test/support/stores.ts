@@ -1,6 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
+import { openPostgresStore } from '../../src/store/postgres.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -22,7 +24,34 @@ export const sqliteKind: StoreKind = {
   childDatabase: async () => `sqlite:${join(sqliteDir, `child-${process.pid}-${counter++}.db`)}`,
 };
 
-/** Every store the suites must pass on. */
+/** This run's throw-away PostgreSQL database (test/support/pg-setup.ts), or '' if none. */
+export const testPgDatabase = process.env.ATTRD_TEST_PG_DB ?? '';
+
+/**
+ * A URL of a fresh, empty PostgreSQL store: a new schema in this run's database, made the
+ * connection's search_path, so every test gets its own tables without a CREATE DATABASE.
+ */
+export async function freshPgUrl(): Promise<string> {
+  const schema = `s_${process.pid}_${counter++}`;
+  const client = new pg.Client({ connectionString: testPgDatabase });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA ${schema}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(testPgDatabase);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
+export const postgresKind: StoreKind = {
+  name: 'postgres',
+  open: async () => openPostgresStore({ url: await freshPgUrl(), poolSize: 4 }),
+  childDatabase: freshPgUrl,
+};
+
+/** Every store the suites must pass on (PostgreSQL when a test server is reachable). */
 export function storeKinds(): StoreKind[] {
-  return [sqliteKind];
+  return testPgDatabase ? [sqliteKind, postgresKind] : [sqliteKind];
 }

@@ -1,0 +1,51 @@
+/**
+ * PostgreSQL schema migrations, applied in order at start under an advisory lock;
+ * `attrd_schema.version` records how many have run. Append only: never edit a released
+ * migration.
+ *
+ * Every per-app table leads with `access_id`, the distribution column for a sharding
+ * extension such as Citus (`create_distributed_table('attributes', 'access_id')`, and
+ * the same for `definitions` and `apps`); `settings` and `audit_log` are small and
+ * global (reference or coordinator-local tables). See docs/scaling.md.
+ */
+export const postgresMigrations: readonly string[] = [
+  `
+  CREATE TABLE apps (
+    access_id   bigint  PRIMARY KEY,
+    secret_key  text    NOT NULL,
+    name        text    NOT NULL,
+    region      text    NOT NULL,
+    created_at  bigint  NOT NULL,
+    rate_limit  integer
+  );
+  CREATE TABLE definitions (
+    access_id    bigint NOT NULL,
+    name         text   NOT NULL,
+    description  text   NOT NULL,
+    created_at   bigint NOT NULL,
+    updated_at   bigint NOT NULL,
+    device_count bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (access_id, name)
+  );
+  CREATE TABLE attributes (
+    access_id bigint NOT NULL,
+    token     text   NOT NULL,
+    name      text   NOT NULL,
+    value     text   NOT NULL,
+    PRIMARY KEY (access_id, token, name)
+  );
+  CREATE INDEX attributes_by_name ON attributes (access_id, name);
+  CREATE TABLE settings (
+    key   text PRIMARY KEY,
+    value text NOT NULL
+  );
+  CREATE TABLE audit_log (
+    id        bigserial PRIMARY KEY,
+    at        bigint NOT NULL,
+    actor     text   NOT NULL,
+    action    text   NOT NULL,
+    access_id bigint,
+    detail    text   NOT NULL
+  );
+  `,
+];

@@ -1,0 +1,531 @@
+import pg from 'pg';
+import { planWrite } from '../domain/apply.js';
+import { limits } from '../domain/limits.js';
+import type {
+  App,
+  AppChanges,
+  AttributeMap,
+  AuditEntry,
+  Definition,
+  NewAuditEntry,
+} from '../domain/model.js';
+import type { DeviceWrite } from '../domain/request.js';
+import { postgresMigrations } from './postgres-schema.js';
+import type { ImportRow, Store, StoreStats, WriteOutcome } from './store.js';
+
+export interface PostgresOptions {
+  /** A postgres:// or postgresql:// connection URL. */
+  readonly url: string;
+  /** Most connections this node opens. */
+  readonly poolSize?: number;
+  /** Longest a statement may run, and longest to wait for a connection (milliseconds). */
+  readonly statementTimeoutMs?: number;
+  /** Called when an idle pooled connection fails (the pool replaces it on demand). */
+  readonly onIdleError?: (error: Error) => void;
+}
+
+/** Key of the advisory lock that serializes migrations across nodes starting together. */
+const MIGRATION_LOCK = 7_310_595_162_341_731n;
+/** Most distinct tokens one importAttributes call may carry (each holds a lock). */
+export const IMPORT_MAX_TOKENS = 1000;
+const MAX_ATTEMPTS = 5;
+
+interface AppRow {
+  access_id: string;
+  secret_key: string;
+  name: string;
+  region: string;
+  created_at: string;
+  rate_limit: number | null;
+}
+interface DefinitionRow {
+  name: string;
+  description: string;
+  created_at: string;
+  updated_at: string;
+  device_count: string;
+}
+interface AuditRow {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  access_id: string | null;
+  detail: string;
+}
+
+const toApp = (row: AppRow): App => ({
+  accessId: Number(row.access_id),
+  secretKey: row.secret_key,
+  name: row.name,
+  region: row.region,
+  createdAt: Number(row.created_at),
+  rateLimitPerSecond: row.rate_limit,
+});
+const toDefinition = (row: DefinitionRow): Definition => ({
+  name: row.name,
+  description: row.description,
+  createdAt: Number(row.created_at),
+  updatedAt: Number(row.updated_at),
+  deviceCount: Number(row.device_count),
+});
+const toAudit = (row: AuditRow): AuditEntry => ({
+  id: Number(row.id),
+  at: Number(row.at),
+  actor: row.actor,
+  action: row.action,
+  accessId: row.access_id === null ? null : Number(row.access_id),
+  detail: JSON.parse(row.detail),
+});
+
+const DEFINITION_COLUMNS = 'name, description, created_at, updated_at, device_count';
+/** Byte order, as SQLite sorts: the same on every server whatever its locale. */
+const BY_NAME = 'name COLLATE "C"';
+
+const sqlState = (error: unknown): string | undefined => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+};
+/** Serialization failure or deadlock: the server rolled the transaction back; run it again. */
+const isRetryable = (error: unknown) => ['40001', '40P01'].includes(sqlState(error) ?? '');
+/** The connection itself may be unusable (network, shutdown, cancelled): don't reuse it. */
+const isConnectionFault = (error: unknown) => {
+  const state = sqlState(error);
+  return state === undefined || state.startsWith('08') || state.startsWith('57');
+};
+
+/** The lock key that serializes writers of one token, on every node. */
+const tokenLockKey = (accessId: number, token: string) => `${accessId}:${token}`;
+
+/** Connects, migrates (under an advisory lock) and returns a PostgreSQL store. */
+export async function openPostgresStore(options: PostgresOptions): Promise<PostgresStore> {
+  const timeout = options.statementTimeoutMs ?? 5000;
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: timeout,
+    statement_timeout: timeout,
+    query_timeout: timeout + 1000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'attrd',
+  });
+  // An idle connection broke (database restart, terminated backend): the pool drops it
+  // and opens a new one on the next request. Without a listener this would crash the node.
+  pool.on('error', (error) => options.onIdleError?.(error));
+  try {
+    await migratePostgres(pool);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return new PostgresStore(pool);
+}
+
+/** Brings the schema to the newest version this build knows; refuses a newer one. */
+export async function migratePostgres(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  let fault: Error | undefined;
+  try {
+    await client.query('SET statement_timeout = 0');
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await client.query('CREATE TABLE IF NOT EXISTS attrd_schema (version integer NOT NULL)');
+      const rows = (await client.query<{ version: number }>('SELECT version FROM attrd_schema')).rows;
+      if (rows.length === 0) await client.query('INSERT INTO attrd_schema (version) VALUES (0)');
+      const version = rows[0]?.version ?? 0;
+      if (version > postgresMigrations.length) {
+        throw new Error(
+          `the PostgreSQL store has schema version ${version}, newer than this attrd knows ` +
+            `(${postgresMigrations.length}); upgrade attrd or restore a matching backup`,
+        );
+      }
+      for (let v = version; v < postgresMigrations.length; v++) {
+        await client.query('BEGIN');
+        try {
+          await client.query(postgresMigrations[v]!);
+          await client.query('UPDATE attrd_schema SET version = $1', [v + 1]);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        }
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      await client.query('RESET statement_timeout');
+    }
+  } catch (error) {
+    if (isConnectionFault(error)) fault = error as Error;
+    throw error;
+  } finally {
+    client.release(fault);
+  }
+}
+
+/**
+ * The shared store: any number of attrd nodes on one database behave as one service.
+ * Nothing is cached in memory, so every node sees every committed change on its next
+ * request. Writers of one token are serialized by a transaction-scoped advisory lock;
+ * definition rows are read `FOR KEY SHARE` (so a definition cannot vanish under a write)
+ * and counters are changed under row locks taken in name order (so writers never
+ * deadlock each other). Serialization failures and deadlocks are retried from the start.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+
+  constructor(readonly pool: pg.Pool) {}
+
+  /** Runs `work` in one transaction, again from scratch if the server rolled it back. */
+  private async tx<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let fault: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        if (isConnectionFault(error)) fault = error as Error;
+        else await client.query('ROLLBACK').catch(() => undefined);
+        if (isRetryable(error) && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      } finally {
+        client.release(fault);
+      }
+    }
+  }
+
+  async writeAttributes(accessId: number, write: DeviceWrite): Promise<WriteOutcome> {
+    return this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        tokenLockKey(accessId, write.token),
+      ]);
+      const current = new Map(
+        (
+          await c.query<[string, string]>({
+            text: 'SELECT name, value FROM attributes WHERE access_id = $1 AND token = $2',
+            values: [accessId, write.token],
+            rowMode: 'array',
+          })
+        ).rows,
+      );
+      const names =
+        write.cmd === 4 ? [] : write.cmd === 3 ? [...write.names] : write.attributes.map(([name]) => name);
+      const defined = new Set(
+        names.length === 0
+          ? []
+          : (
+              await c.query<{ name: string }>(
+                'SELECT name FROM definitions WHERE access_id = $1 AND name = ANY($2::text[]) FOR KEY SHARE',
+                [accessId, names],
+              )
+            ).rows.map((row) => row.name),
+      );
+      const result = planWrite(current, (name) => defined.has(name), write);
+      if (!result.ok) return result;
+      const { plan } = result;
+
+      if (plan.set.length > 0) {
+        await c.query(
+          `INSERT INTO attributes (access_id, token, name, value)
+           SELECT $1, $2, n, v FROM unnest($3::text[], $4::text[]) AS u(n, v)
+           ON CONFLICT (access_id, token, name) DO UPDATE SET value = excluded.value`,
+          [accessId, write.token, plan.set.map((s) => s.name), plan.set.map((s) => s.value)],
+        );
+      }
+      if (plan.remove.length > 0) {
+        await c.query(
+          'DELETE FROM attributes WHERE access_id = $1 AND token = $2 AND name = ANY($3::text[])',
+          [accessId, write.token, plan.remove],
+        );
+      }
+      const deltas = new Map<string, number>();
+      for (const s of plan.set) if (s.added) deltas.set(s.name, 1);
+      for (const name of plan.remove) deltas.set(name, -1);
+      await this.addToCounts(c, accessId, deltas);
+      return { ok: true, invalidAttribute: plan.invalidAttribute };
+    });
+  }
+
+  /** Adds to definitions' device counts, locking their rows in name order first. */
+  private async addToCounts(c: pg.PoolClient, accessId: number, deltas: ReadonlyMap<string, number>) {
+    if (deltas.size === 0) return;
+    const names = [...deltas.keys()];
+    await c.query(
+      `SELECT 1 FROM definitions WHERE access_id = $1 AND name = ANY($2::text[])
+       ORDER BY ${BY_NAME} FOR NO KEY UPDATE`,
+      [accessId, names],
+    );
+    await c.query(
+      `UPDATE definitions d SET device_count = d.device_count + u.delta
+       FROM unnest($2::text[], $3::bigint[]) AS u(name, delta)
+       WHERE d.access_id = $1 AND d.name = u.name`,
+      [accessId, names, [...deltas.values()]],
+    );
+  }
+
+  async readAttributes(accessId: number, token: string): Promise<AttributeMap> {
+    const rows = (
+      await this.pool.query<[string, string]>({
+        text: 'SELECT name, value FROM attributes WHERE access_id = $1 AND token = $2',
+        values: [accessId, token],
+        rowMode: 'array',
+      })
+    ).rows;
+    return Object.fromEntries(rows);
+  }
+
+  async importAttributes(accessId: number, rows: readonly ImportRow[]): Promise<number> {
+    const byToken = new Map<string, Record<string, string>>();
+    for (const row of rows) byToken.set(row.token, { ...byToken.get(row.token), ...row.attributes });
+    if (byToken.size > IMPORT_MAX_TOKENS) {
+      throw new Error(
+        `importAttributes takes at most ${IMPORT_MAX_TOKENS} tokens per call, got ${byToken.size}`,
+      );
+    }
+    const tokens = [...byToken.keys()].sort();
+    const names = [...new Set([...byToken.values()].flatMap((attrs) => Object.keys(attrs)))];
+    if (tokens.length === 0) return 0;
+    return this.tx(async (c) => {
+      const app = await c.query('SELECT 1 FROM apps WHERE access_id = $1 FOR KEY SHARE', [accessId]);
+      if (app.rowCount === 0) throw new Error(`importAttributes: no app with accessId ${accessId}`);
+      const defined = new Set(
+        (
+          await c.query<{ name: string }>(
+            'SELECT name FROM definitions WHERE access_id = $1 AND name = ANY($2::text[]) FOR KEY SHARE',
+            [accessId, names],
+          )
+        ).rows.map((row) => row.name),
+      );
+      const undefinedName = names.find((name) => !defined.has(name));
+      if (undefinedName !== undefined) {
+        throw new Error(`importAttributes: attribute ${JSON.stringify(undefinedName)} is not defined`);
+      }
+      // The same per-token locks as live writes, in one order, so neither races the other.
+      await c.query('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k', [
+        tokens.map((token) => tokenLockKey(accessId, token)),
+      ]);
+      const held = new Map<string, Set<string>>();
+      const existing = await c.query<{ token: string; name: string }>(
+        'SELECT token, name FROM attributes WHERE access_id = $1 AND token = ANY($2::text[])',
+        [accessId, tokens],
+      );
+      for (const { token, name } of existing.rows) {
+        const set = held.get(token) ?? new Set<string>();
+        held.set(token, set.add(name));
+      }
+      const allTokens: string[] = [];
+      const allNames: string[] = [];
+      const allValues: string[] = [];
+      const deltas = new Map<string, number>();
+      for (const token of tokens) {
+        const attrs = byToken.get(token)!;
+        const has = held.get(token) ?? new Set<string>();
+        let count = has.size;
+        for (const [name, value] of Object.entries(attrs)) {
+          if (!has.has(name)) {
+            count++;
+            deltas.set(name, (deltas.get(name) ?? 0) + 1);
+          }
+          allTokens.push(token);
+          allNames.push(name);
+          allValues.push(value);
+        }
+        if (count > limits.attributesPerToken) {
+          throw new Error(
+            `importAttributes: token ${JSON.stringify(token)} would hold ${count} attributes; ` +
+              `the limit is ${limits.attributesPerToken}`,
+          );
+        }
+      }
+      await c.query(
+        `INSERT INTO attributes (access_id, token, name, value)
+         SELECT $1, t, n, v FROM unnest($2::text[], $3::text[], $4::text[]) AS u(t, n, v)
+         ON CONFLICT (access_id, token, name) DO UPDATE SET value = excluded.value`,
+        [accessId, allTokens, allNames, allValues],
+      );
+      await this.addToCounts(c, accessId, deltas);
+      return allTokens.length;
+    });
+  }
+
+  async createApp(app: App): Promise<boolean> {
+    const r = await this.pool.query(
+      `INSERT INTO apps (access_id, secret_key, name, region, created_at, rate_limit)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      [app.accessId, app.secretKey, app.name, app.region, app.createdAt, app.rateLimitPerSecond],
+    );
+    return r.rowCount === 1;
+  }
+
+  async getApp(accessId: number): Promise<App | undefined> {
+    const row = (await this.pool.query<AppRow>('SELECT * FROM apps WHERE access_id = $1', [accessId]))
+      .rows[0];
+    return row && toApp(row);
+  }
+
+  async listApps(): Promise<App[]> {
+    return (await this.pool.query<AppRow>('SELECT * FROM apps ORDER BY created_at, access_id')).rows.map(
+      toApp,
+    );
+  }
+
+  async setSecret(accessId: number, secretKey: string): Promise<boolean> {
+    const r = await this.pool.query('UPDATE apps SET secret_key = $1 WHERE access_id = $2', [
+      secretKey,
+      accessId,
+    ]);
+    return r.rowCount === 1;
+  }
+
+  async updateApp(accessId: number, changes: AppChanges): Promise<App | undefined> {
+    const row = (
+      await this.pool.query<AppRow>(
+        `UPDATE apps SET name = coalesce($1, name),
+                rate_limit = CASE WHEN $2 THEN $3::integer ELSE rate_limit END
+         WHERE access_id = $4 RETURNING *`,
+        [
+          changes.name ?? null,
+          changes.rateLimitPerSecond !== undefined,
+          changes.rateLimitPerSecond ?? null,
+          accessId,
+        ],
+      )
+    ).rows[0];
+    return row && toApp(row);
+  }
+
+  async deleteApp(accessId: number): Promise<boolean> {
+    // The app row first: its lock makes new definitions wait; then the definitions (their
+    // locks make writes in flight finish); then every value, including those just written.
+    return this.tx(async (c) => {
+      const gone = await c.query('DELETE FROM apps WHERE access_id = $1', [accessId]);
+      await c.query('DELETE FROM definitions WHERE access_id = $1', [accessId]);
+      await c.query('DELETE FROM attributes WHERE access_id = $1', [accessId]);
+      return gone.rowCount === 1;
+    });
+  }
+
+  async createDefinition(
+    accessId: number,
+    name: string,
+    description: string,
+    now: number,
+  ): Promise<Definition | 'exists' | 'no-app'> {
+    return this.tx(async (c): Promise<Definition | 'exists' | 'no-app'> => {
+      const app = await c.query('SELECT 1 FROM apps WHERE access_id = $1 FOR KEY SHARE', [accessId]);
+      if (app.rowCount === 0) return 'no-app';
+      const row = (
+        await c.query<DefinitionRow>(
+          `INSERT INTO definitions (access_id, name, description, created_at, updated_at, device_count)
+           VALUES ($1, $2, $3, $4, $4, 0) ON CONFLICT DO NOTHING RETURNING ${DEFINITION_COLUMNS}`,
+          [accessId, name, description, now],
+        )
+      ).rows[0];
+      return row ? toDefinition(row) : 'exists';
+    });
+  }
+
+  async listDefinitions(accessId: number): Promise<Definition[] | undefined> {
+    const r = await this.pool.query<DefinitionRow & { app: number | null }>(
+      `SELECT 1 AS app, d.name, d.description, d.created_at, d.updated_at, d.device_count
+       FROM apps a LEFT JOIN definitions d ON d.access_id = a.access_id
+       WHERE a.access_id = $1 ORDER BY d.${BY_NAME}`,
+      [accessId],
+    );
+    if (r.rows.length === 0) return undefined;
+    return r.rows.filter((row) => row.name !== null).map(toDefinition);
+  }
+
+  async getDefinition(accessId: number, name: string): Promise<Definition | undefined> {
+    const row = (
+      await this.pool.query<DefinitionRow>(
+        `SELECT ${DEFINITION_COLUMNS} FROM definitions WHERE access_id = $1 AND name = $2`,
+        [accessId, name],
+      )
+    ).rows[0];
+    return row && toDefinition(row);
+  }
+
+  async describeDefinition(
+    accessId: number,
+    name: string,
+    description: string,
+    now: number,
+  ): Promise<Definition | undefined> {
+    const row = (
+      await this.pool.query<DefinitionRow>(
+        `UPDATE definitions SET description = $1, updated_at = $2 WHERE access_id = $3 AND name = $4
+         RETURNING ${DEFINITION_COLUMNS}`,
+        [description, now, accessId, name],
+      )
+    ).rows[0];
+    return row && toDefinition(row);
+  }
+
+  async deleteDefinition(accessId: number, name: string): Promise<boolean> {
+    // Deleting the row waits for writes holding it FOR KEY SHARE; the values they added
+    // are committed, and seen, by the time the second statement runs.
+    return this.tx(async (c) => {
+      const gone = await c.query('DELETE FROM definitions WHERE access_id = $1 AND name = $2', [
+        accessId,
+        name,
+      ]);
+      if (gone.rowCount === 0) return false;
+      await c.query('DELETE FROM attributes WHERE access_id = $1 AND name = $2', [accessId, name]);
+      return true;
+    });
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO audit_log (at, actor, action, access_id, detail) VALUES ($1, $2, $3, $4, $5)',
+      [entry.at, entry.actor, entry.action, entry.accessId, JSON.stringify(entry.detail)],
+    );
+  }
+
+  async listAudit(limit: number, beforeId?: number): Promise<AuditEntry[]> {
+    const r = await this.pool.query<AuditRow>(
+      'SELECT * FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2',
+      [beforeId ?? Number.MAX_SAFE_INTEGER, limit],
+    );
+    return r.rows.map(toAudit);
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    const r = await this.pool.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);
+    return r.rows[0]?.value;
+  }
+
+  async initSetting(key: string, value: string): Promise<boolean> {
+    const r = await this.pool.query(
+      'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [key, value],
+    );
+    return r.rowCount === 1;
+  }
+
+  async putSetting(key: string, value: string): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      [key, value],
+    );
+  }
+
+  stats(): StoreStats {
+    return {
+      pool: { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount },
+    };
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  private closing: Promise<void> | undefined;
+  close(): Promise<void> {
+    this.closing ??= this.pool.end();
+    return this.closing;
+  }
+}
