@@ -6,6 +6,16 @@ import { type AppDeps, systemClock } from './deps.js';
 import { deviceRoutes } from './device.js';
 import { healthRoutes } from './health.js';
 import { observability, requestId } from './observability.js';
+import { openApiRoutes } from './openapi.js';
+
+/** A route the app serves, as registered (Fastify path syntax). */
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+}
+
+/** Every route each app registered, for the OpenAPI test. */
+export const registeredRoutes = new WeakMap<FastifyInstance, RouteEntry[]>();
 
 /**
  * Builds the HTTP app from explicit dependencies. Nothing here reads the environment or
@@ -40,6 +50,11 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   if (config.maxConnections > 0) app.server.maxConnections = config.maxConnections;
+  const routes: RouteEntry[] = [];
+  registeredRoutes.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
   await app.register(observed.plugin);
   // One guard for the admin API and the console's sign-in: bad tokens count together.
   const guard = new AdminGuard(clock, {
@@ -65,6 +80,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     guard,
   });
   await app.register(healthRoutes, { store });
+  await app.register(openApiRoutes);
   await app.register(consoleRoutes, {
     prefix: '/console',
     store,
