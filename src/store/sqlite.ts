@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { planWrite } from '../domain/apply.js';
+import { limits } from '../domain/limits.js';
 import type {
   App,
   AppChanges,
@@ -12,7 +13,7 @@ import type {
 } from '../domain/model.js';
 import type { DeviceWrite } from '../domain/request.js';
 import { sqliteMigrations } from './sqlite-schema.js';
-import type { Store, WriteOutcome } from './store.js';
+import type { ImportRow, Store, WriteOutcome } from './store.js';
 
 export interface SqliteOptions {
   /** File path, or ':memory:'. */
@@ -119,6 +120,7 @@ export class SqliteStore implements Store {
 
   private readonly q;
   private readonly applyOne: (accessId: number, write: DeviceWrite) => WriteOutcome;
+  private readonly importRows: Database.Transaction<(accessId: number, rows: readonly ImportRow[]) => number>;
   private readonly applyBatch: Database.Transaction<
     (jobs: PendingWrite[]) => Array<{ outcome?: WriteOutcome; error?: unknown }>
   >;
@@ -166,6 +168,9 @@ export class SqliteStore implements Store {
       isDefined: db
         .prepare<[number, string], number>('SELECT 1 FROM definitions WHERE access_id = ? AND name = ?')
         .pluck(),
+      attributeNames: db
+        .prepare<[number, string], string>('SELECT name FROM attributes WHERE access_id = ? AND token = ?')
+        .pluck(),
       readAttributes: db
         .prepare<[number, string], [string, string]>(
           'SELECT name, value FROM attributes WHERE access_id = ? AND token = ?',
@@ -201,6 +206,42 @@ export class SqliteStore implements Store {
         q.countDelta.run(-1, accessId, name);
       }
       return { ok: true, invalidAttribute: plan.invalidAttribute };
+    });
+
+    this.importRows = db.transaction((accessId: number, rows: readonly ImportRow[]): number => {
+      const q = this.q;
+      if (!q.getApp.get(accessId)) throw new Error(`importAttributes: no app with accessId ${accessId}`);
+      const byToken = new Map<string, Record<string, string>>();
+      for (const row of rows) byToken.set(row.token, { ...byToken.get(row.token), ...row.attributes });
+      const defined = new Set<string>();
+      const deltas = new Map<string, number>();
+      let written = 0;
+      for (const [token, attributes] of byToken) {
+        const held = new Set(q.attributeNames.all(accessId, token));
+        let count = held.size;
+        for (const [name, value] of Object.entries(attributes)) {
+          if (!defined.has(name)) {
+            if (q.isDefined.get(accessId, name) === undefined) {
+              throw new Error(`importAttributes: attribute ${JSON.stringify(name)} is not defined`);
+            }
+            defined.add(name);
+          }
+          if (!held.has(name)) {
+            count++;
+            deltas.set(name, (deltas.get(name) ?? 0) + 1);
+          }
+          q.upsertAttribute.run(accessId, token, name, value);
+          written++;
+        }
+        if (count > limits.attributesPerToken) {
+          throw new Error(
+            `importAttributes: token ${JSON.stringify(token)} would hold ${count} attributes; ` +
+              `the limit is ${limits.attributesPerToken}`,
+          );
+        }
+      }
+      for (const [name, delta] of deltas) q.countDelta.run(delta, accessId, name);
+      return written;
     });
 
     this.applyBatch = db.transaction((jobs: PendingWrite[]) =>
@@ -250,6 +291,13 @@ export class SqliteStore implements Store {
       this.pending.push({ accessId, write, resolve, reject });
       if (this.pending.length === 1) setImmediate(this.flush);
     });
+  }
+
+  /** One immediate transaction, after every write queued before it: all or nothing. */
+  async importAttributes(accessId: number, rows: readonly ImportRow[]): Promise<number> {
+    if (this.closed) throw new Error('the store is closed');
+    this.flush();
+    return this.importRows.immediate(accessId, rows);
   }
 
   async readAttributes(accessId: number, token: string): Promise<AttributeMap> {

@@ -310,6 +310,64 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       });
     });
 
+    describe('bulk import (optional)', () => {
+      let app: App;
+      beforeEach(async () => {
+        app = newApp();
+        await store.createApp(app);
+        for (const name of ['a', 'b', 'c']) await store.createDefinition(app.accessId, name, '', 1);
+      });
+
+      it('imports, replacing values of the same names, keeping deviceCount exact', async (ctx) => {
+        if (!store.importAttributes) return ctx.skip();
+        await store.writeAttributes(app.accessId, set('t1', { a: 'live', c: 'kept' }));
+        const written = await store.importAttributes(app.accessId, [
+          { token: 't1', attributes: { a: '1', b: '2' } },
+          { token: 't2', attributes: { a: '3' } },
+          { token: 't2', attributes: { b: '4' } },
+        ]);
+        expect(written).toBe(4);
+        expect(await store.readAttributes(app.accessId, 't1')).toEqual({ a: '1', b: '2', c: 'kept' });
+        expect(await store.readAttributes(app.accessId, 't2')).toEqual({ a: '3', b: '4' });
+        expect(await count(app.accessId, 'a')).toBe(2);
+        expect(await count(app.accessId, 'b')).toBe(2);
+        expect(await count(app.accessId, 'c')).toBe(1);
+        expect(await store.importAttributes(app.accessId, [])).toBe(0);
+      });
+
+      it('sees every write acknowledged before it, and writes after it see the import', async (ctx) => {
+        if (!store.importAttributes) return ctx.skip();
+        const before = store.writeAttributes(app.accessId, set('t', { a: 'before', b: 'before' }));
+        await store.importAttributes(app.accessId, [{ token: 't', attributes: { a: 'import' } }]);
+        await before;
+        await store.writeAttributes(app.accessId, { cmd: 3, token: 't', names: ['b'] });
+        expect(await store.readAttributes(app.accessId, 't')).toEqual({ a: 'import' });
+        expect(await count(app.accessId, 'a')).toBe(1);
+        expect(await count(app.accessId, 'b')).toBe(0);
+      });
+
+      it('refuses an absent app, an undefined name or a limit breach, writing nothing', async (ctx) => {
+        if (!store.importAttributes) return ctx.skip();
+        const good = { token: 'ok', attributes: { a: '1' } };
+        await expect(store.importAttributes(app.accessId + 1000, [good])).rejects.toThrow(/no app/);
+        await expect(
+          store.importAttributes(app.accessId, [good, { token: 'x', attributes: { nope: '1' } }]),
+        ).rejects.toThrow(/"nope" is not defined/);
+        const many: Record<string, string> = {};
+        for (let i = 0; i < 51; i++) {
+          await store.createDefinition(app.accessId, `k${i}`, '', 1);
+          many[`k${i}`] = 'v';
+        }
+        await expect(
+          store.importAttributes(app.accessId, [good, { token: 'full', attributes: many }]),
+        ).rejects.toThrow(/would hold 51 attributes; the limit is 50/);
+        expect(await store.readAttributes(app.accessId, 'ok')).toEqual({});
+        expect(await store.readAttributes(app.accessId, 'full')).toEqual({});
+        expect(await count(app.accessId, 'a')).toBe(0);
+        expect(await count(app.accessId, 'k0')).toBe(0);
+      });
+    });
+
     describe('audit log', () => {
       it('appends and lists newest first, with paging', async () => {
         for (let i = 1; i <= 5; i++) {

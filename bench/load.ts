@@ -1,0 +1,103 @@
+/**
+ * The load generator, run in its own process: autocannon against one URL for a bounded
+ * time, with bodies and credentials made per request. Prints one JSON line of results.
+ *
+ *   tsx bench/load.ts '{"url":…,"scenario":"write-basic","accessId":…,"secretKey":…,
+ *                       "tokens":10000,"connections":32,"seconds":5}'
+ */
+import { createHash } from 'node:crypto';
+import autocannon from 'autocannon';
+import { basicAuthorization, sign } from '../src/auth/sign.js';
+
+export type Scenario = 'write-basic' | 'write-sign' | 'read' | 'mix';
+
+export interface LoadOptions {
+  readonly url: string;
+  readonly scenario: Scenario;
+  readonly accessId: number;
+  readonly secretKey: string;
+  /** Tokens 0…tokens-1 exist (preloaded); requests pick among them at random. */
+  readonly tokens: number;
+  readonly connections: number;
+  readonly seconds: number;
+}
+
+export interface LoadResult {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly requests: number;
+  /** Connection errors, timeouts, non-2xx answers and 2xx answers without retCode 0. */
+  readonly errors: number;
+}
+
+/** The bench's token number `i`: 40 hex characters, spread like real push tokens. */
+export const benchToken = (i: number): string => createHash('sha1').update(`token-${i}`).digest('hex');
+
+/** The five preloaded attribute names and a value for each. */
+export const benchNames = ['a0', 'a1', 'a2', 'a3', 'a4'] as const;
+export const benchValue = (i: number, name: string): string => `${name}-${i % 100_000}`;
+
+async function main(options: LoadOptions): Promise<LoadResult> {
+  const basic = basicAuthorization(options.accessId, options.secretKey);
+  const accessId = String(options.accessId);
+  const pick = () => benchToken(Math.floor(Math.random() * options.tokens));
+  const write = () =>
+    JSON.stringify({
+      cmd: 1,
+      token: pick(),
+      attributeInfo: {
+        attributeMap: { a0: `w${Math.random().toString(36).slice(2, 8)}`, a1: 'campaign-42', a2: 'cn' },
+      },
+    });
+  const read = () => JSON.stringify({ cmd: 5, token: pick() });
+  const body = (): string => {
+    if (options.scenario === 'read') return read();
+    if (options.scenario === 'mix') return Math.random() < 0.8 ? read() : write();
+    return write();
+  };
+  let badAnswers = 0;
+  const result = await autocannon({
+    url: `${options.url}/v3/device/set_custom_attribute`,
+    connections: options.connections,
+    duration: options.seconds,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request: Record<string, unknown>) => {
+          const text = body();
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          if (options.scenario === 'write-sign') {
+            const timeStamp = String(Math.floor(Date.now() / 1000));
+            headers.accessid = accessId;
+            headers.timestamp = timeStamp;
+            headers.sign = sign(options.secretKey, timeStamp, accessId, text);
+          } else {
+            headers.authorization = basic;
+          }
+          return { ...request, body: text, headers };
+        },
+        onResponse: (status: number, responseBody: string) => {
+          if (status === 200 && !responseBody.startsWith('{"retCode":0,')) badAnswers++;
+        },
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    errors: result.errors + result.timeouts + result.non2xx + badAnswers,
+  };
+}
+
+if (process.argv[2]) {
+  main(JSON.parse(process.argv[2]) as LoadOptions).then(
+    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+    (error) => {
+      process.stderr.write(`load: ${(error as Error).stack}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,438 @@
+/**
+ * `npm run bench`: attrd against a bare node:http ceiling, on SQLite and (when reachable)
+ * PostgreSQL, then on a SQLite store preloaded with 1,000,000 tokens × 5 attributes.
+ * Every server and the load generator run in their own processes over loopback; every
+ * loop is bounded. Prints a report and writes it to bench/results/<time>.json.
+ *
+ *   npm run bench                       # the full run (about 15 minutes)
+ *   npm run bench -- --quick            # 3 s runs and 100,000 tokens, to try it out
+ *   npm run bench -- --seconds 10 --runs 5 --tokens 1000000 --no-postgres
+ *
+ * ATTRD_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres) names a server
+ * on which the bench may create and drop a database of its own.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { openPostgresStore } from '../src/store/postgres.js';
+import { openSqliteStore } from '../src/store/sqlite.js';
+import type { ImportRow, Store } from '../src/store/store.js';
+import { benchNames, benchToken, benchValue, type LoadResult, type Scenario } from './load.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string, fallback: number): number => {
+  const i = args.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(args[i + 1]) : fallback;
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} takes a positive integer`);
+  return value;
+};
+const quick = flag('quick');
+const settings = {
+  seconds: option('seconds', quick ? 3 : 8),
+  runs: option('runs', 3),
+  connections: option('connections', 32),
+  baseTokens: option('base-tokens', 10_000),
+  scaleTokens: option('tokens', quick ? 100_000 : 1_000_000),
+  postgres: !flag('no-postgres'),
+  scale: !flag('no-scale'),
+};
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+const SCENARIOS: readonly Scenario[] = ['write-basic', 'write-sign', 'read', 'mix'];
+const root = new URL('..', import.meta.url).pathname;
+
+// ---------------------------------------------------------------- processes
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** Milliseconds from spawn to the first successful /readyz (attrd) or listening line. */
+  readonly startMs: number;
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start in 30 s:\n${seen}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = pattern.exec(seen);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        resolve(match);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}:\n${seen}`));
+    });
+  });
+}
+
+async function startAttrd(database: string): Promise<Running> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(root, 'dist/main.js')], {
+    env: {
+      PATH: process.env.PATH,
+      ATTRD_HOST: '127.0.0.1',
+      ATTRD_PORT: '0',
+      ATTRD_DATABASE: database,
+      ATTRD_ADMIN_TOKEN: ADMIN_TOKEN,
+      ATTRD_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const match = await waitForLine(child, /serving on (http:\/\/\S+)/, 'attrd');
+  const url = match[1]!;
+  for (let i = 0; i < 300; i++) {
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return { child, url, startMs: performance.now() - started };
+}
+
+async function startCeiling(): Promise<Running> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/ceiling.ts')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const match = await waitForLine(child, /\{"port":(\d+)\}/, 'ceiling');
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return { child, url: `http://127.0.0.1:${match[1]}`, startMs: performance.now() - started };
+}
+
+async function stop(running: Running): Promise<void> {
+  if (running.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => running.child.once('exit', resolve));
+  running.child.kill('SIGTERM');
+  await exited;
+}
+
+/** Peak resident memory of a live process, from the kernel (VmHWM), in MB. */
+function peakRssMb(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
+  return Math.round(kb / 102.4) / 10;
+}
+
+function runLoad(
+  url: string,
+  scenario: Scenario,
+  app: BenchApp,
+  tokens: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const options = { url, scenario, ...app, tokens, connections: settings.connections, seconds };
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'bench/load.ts'), JSON.stringify(options)],
+    { encoding: 'utf8', timeout: (seconds + 60) * 1000, maxBuffer: 1 << 20 },
+  );
+  return Promise.resolve(JSON.parse(out.trim().split('\n').pop()!) as LoadResult);
+}
+
+// ---------------------------------------------------------------- the app and the data
+
+interface BenchApp {
+  readonly accessId: number;
+  readonly secretKey: string;
+}
+
+async function admin(url: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${url}/admin/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+async function createBenchApp(url: string): Promise<BenchApp> {
+  const app = (await admin(url, 'POST', '/apps', { name: 'bench' })) as BenchApp;
+  for (const name of benchNames) {
+    await admin(url, 'POST', `/apps/${app.accessId}/attributes`, { name, description: `bench ${name}` });
+  }
+  return { accessId: app.accessId, secretKey: app.secretKey };
+}
+
+/** Milliseconds for the admin attribute list (exact device counts), median of 5. */
+async function timeAttributeList(url: string, app: BenchApp, expected: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    const list = (await admin(url, 'GET', `/apps/${app.accessId}/attributes`)) as {
+      attributes: Array<{ name: string; deviceCount: number }>;
+    };
+    times.push(performance.now() - started);
+    const counts = list.attributes.map((a) => a.deviceCount);
+    if (counts.length !== benchNames.length || counts.some((c) => c !== expected)) {
+      throw new Error(`attribute list shows counts ${counts.join(',')}, expected ${expected} each`);
+    }
+  }
+  return median(times);
+}
+
+/** Preloads tokens from…to-1 with five attributes each through the store's bulk path. */
+async function preload(store: Store, app: BenchApp, from: number, to: number): Promise<number> {
+  if (!store.importAttributes) throw new Error(`the ${store.kind} store has no bulk path`);
+  const started = performance.now();
+  const chunk = 1000;
+  for (let start = from; start < to; start += chunk) {
+    const rows: ImportRow[] = [];
+    for (let i = start; i < Math.min(start + chunk, to); i++) {
+      const attributes: Record<string, string> = {};
+      for (const name of benchNames) attributes[name] = benchValue(i, name);
+      rows.push({ token: benchToken(i), attributes });
+    }
+    await store.importAttributes(app.accessId, rows);
+    if ((start - from) % 100_000 === 0 && to - from >= 200_000) {
+      process.stdout.write(`  preloaded ${start - from} of ${to - from} tokens\r`);
+    }
+  }
+  return performance.now() - started;
+}
+
+// ---------------------------------------------------------------- figures
+
+const median = (xs: readonly number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const round = (x: number, places = 2) => Math.round(x * 10 ** places) / 10 ** places;
+
+interface Figure {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+const figure = (xs: readonly number[]): Figure => ({
+  median: round(median(xs)),
+  min: round(Math.min(...xs)),
+  max: round(Math.max(...xs)),
+});
+
+interface ScenarioResult {
+  readonly attrd: { rps: Figure; p50: Figure; p99: Figure; errors: number; requests: number };
+  readonly ceiling: { rps: Figure; p50: Figure; p99: Figure; errors: number; requests: number };
+  /** attrd req/s ÷ ceiling req/s, per alternated pair. */
+  readonly ratio: Figure;
+}
+
+function summarize(runs: readonly LoadResult[]) {
+  return {
+    rps: figure(runs.map((r) => r.rps)),
+    p50: figure(runs.map((r) => r.p50)),
+    p99: figure(runs.map((r) => r.p99)),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    requests: runs.reduce((n, r) => n + r.requests, 0),
+  };
+}
+
+/** Each scenario: a warm-up, then `runs` pairs alternating attrd and the ceiling. */
+async function measure(
+  label: string,
+  attrdUrl: string,
+  ceilingUrl: string,
+  app: BenchApp,
+  tokens: number,
+): Promise<Record<string, ScenarioResult>> {
+  const results: Record<string, ScenarioResult> = {};
+  for (const scenario of SCENARIOS) {
+    await runLoad(attrdUrl, scenario, app, tokens, 1);
+    await runLoad(ceilingUrl, scenario, app, tokens, 1);
+    const ours: LoadResult[] = [];
+    const theirs: LoadResult[] = [];
+    for (let run = 0; run < settings.runs; run++) {
+      // Alternate which goes first, so that drift on the machine falls on both alike.
+      if (run % 2 === 0) {
+        ours.push(await runLoad(attrdUrl, scenario, app, tokens, settings.seconds));
+        theirs.push(await runLoad(ceilingUrl, scenario, app, tokens, settings.seconds));
+      } else {
+        theirs.push(await runLoad(ceilingUrl, scenario, app, tokens, settings.seconds));
+        ours.push(await runLoad(attrdUrl, scenario, app, tokens, settings.seconds));
+      }
+    }
+    const result: ScenarioResult = {
+      attrd: summarize(ours),
+      ceiling: summarize(theirs),
+      ratio: figure(ours.map((r, i) => r.rps / theirs[i]!.rps)),
+    };
+    results[scenario] = result;
+    const a = result.attrd;
+    process.stdout.write(
+      `${label.padEnd(16)} ${scenario.padEnd(12)} ${String(Math.round(a.rps.median)).padStart(6)} req/s ` +
+        `(${Math.round(a.rps.min)}–${Math.round(a.rps.max)})  ` +
+        `ceiling ${String(Math.round(result.ceiling.rps.median)).padStart(6)}  ` +
+        `ratio ${result.ratio.median.toFixed(2)} (${result.ratio.min.toFixed(2)}–${result.ratio.max.toFixed(2)})  ` +
+        `p50 ${a.p50.median} ms  p99 ${a.p99.median} ms (${a.p99.min}–${a.p99.max})  errors ${a.errors}\n`,
+    );
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------- phases
+
+async function benchSqlite(ceilingUrl: string, dir: string) {
+  const path = join(dir, 'attrd.db');
+  const database = `sqlite:${path}`;
+  let server = await startAttrd(database);
+  const app = await createBenchApp(server.url);
+  await stop(server);
+
+  let store = openSqliteStore({ path });
+  const basePreloadMs = await preload(store, app, 0, settings.baseTokens);
+  await store.close();
+  server = await startAttrd(database);
+  const base = await measure('sqlite', server.url, ceilingUrl, app, settings.baseTokens);
+  const basePeakRssMb = peakRssMb(server.child);
+  await stop(server);
+  const result: Record<string, unknown> = {
+    preload: { tokens: settings.baseTokens, ms: Math.round(basePreloadMs) },
+    peakRssMb: basePeakRssMb,
+    scenarios: base,
+  };
+  if (!settings.scale) return result;
+
+  process.stdout.write(
+    `preloading SQLite to ${settings.scaleTokens} tokens × ${benchNames.length} attributes\n`,
+  );
+  store = openSqliteStore({ path });
+  const scalePreloadMs = await preload(store, app, settings.baseTokens, settings.scaleTokens);
+  await store.close(); // checkpoints the WAL into the file
+  const bytes = fileBytes(path);
+  const tokenAttributes = settings.scaleTokens * benchNames.length;
+  server = await startAttrd(database);
+  const attributeListMs = await timeAttributeList(server.url, app, settings.scaleTokens);
+  const loaded = await measure('sqlite loaded', server.url, ceilingUrl, app, settings.scaleTokens);
+  const loadedPeakRssMb = peakRssMb(server.child);
+  await stop(server);
+  const versusBase = Object.fromEntries(
+    SCENARIOS.map((s) => [s, round(loaded[s]!.attrd.rps.median / base[s]!.attrd.rps.median)]),
+  );
+  const ratioVersusBase = Object.fromEntries(
+    SCENARIOS.map((s) => [s, round(loaded[s]!.ratio.median / base[s]!.ratio.median)]),
+  );
+  process.stdout.write(
+    `sqlite loaded: ${settings.scaleTokens} tokens preloaded in ${(scalePreloadMs / 1000).toFixed(1)} s ` +
+      `(${Math.round(((settings.scaleTokens - settings.baseTokens) * 1000) / scalePreloadMs)} tokens/s); ` +
+      `${bytes} bytes on disk = ${round(bytes / settings.scaleTokens, 1)} per token, ` +
+      `${round(bytes / tokenAttributes, 1)} per token-attribute; start-up ${Math.round(server.startMs)} ms; ` +
+      `attribute list ${round(attributeListMs, 1)} ms; peak RSS ${loadedPeakRssMb} MB\n` +
+      `sqlite loaded ÷ small, req/s: ${JSON.stringify(versusBase)}; ratio to ceiling: ${JSON.stringify(ratioVersusBase)}\n`,
+  );
+  return {
+    ...result,
+    loaded: {
+      tokens: settings.scaleTokens,
+      preload: { tokens: settings.scaleTokens - settings.baseTokens, ms: Math.round(scalePreloadMs) },
+      bytesOnDisk: bytes,
+      bytesPerToken: round(bytes / settings.scaleTokens, 1),
+      bytesPerTokenAttribute: round(bytes / tokenAttributes, 1),
+      startUpMs: Math.round(server.startMs),
+      attributeListMs: round(attributeListMs, 1),
+      peakRssMb: loadedPeakRssMb,
+      scenarios: loaded,
+      rpsVersusSmall: versusBase,
+      ratioVersusSmall: ratioVersusBase,
+    },
+  };
+}
+
+function fileBytes(path: string): number {
+  let total = 0;
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      total += statSync(path + suffix).size;
+    } catch {
+      // absent
+    }
+  }
+  return total;
+}
+
+async function benchPostgres(ceilingUrl: string) {
+  const serverUrl = process.env.ATTRD_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const maintenance = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await maintenance.connect();
+  } catch (error) {
+    process.stdout.write(`postgres: not reachable at ${serverUrl} (${(error as Error).message}); skipped\n`);
+    return { skipped: `not reachable: ${(error as Error).message}` };
+  }
+  const name = `attrd_bench_${process.pid}`;
+  await maintenance.query(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = url.toString();
+  try {
+    let server = await startAttrd(database);
+    const app = await createBenchApp(server.url);
+    await stop(server);
+    const store = await openPostgresStore({ url: database, poolSize: 4, statementTimeoutMs: 60_000 });
+    const preloadMs = await preload(store, app, 0, settings.baseTokens);
+    await store.close();
+    server = await startAttrd(database);
+    const scenarios = await measure('postgres', server.url, ceilingUrl, app, settings.baseTokens);
+    const peak = peakRssMb(server.child);
+    await stop(server);
+    return {
+      preload: { tokens: settings.baseTokens, ms: Math.round(preloadMs) },
+      peakRssMb: peak,
+      scenarios,
+    };
+  } finally {
+    await maintenance.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await maintenance.end();
+  }
+}
+
+async function main(): Promise<void> {
+  process.stdout.write('building attrd…\n');
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGb: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+  };
+  process.stdout.write(
+    `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}; ` +
+      `${settings.connections} connections, ${settings.runs} runs of ${settings.seconds} s per figure\n`,
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'attrd-bench-'));
+  const ceiling = await startCeiling();
+  const report: Record<string, unknown> = { date: new Date().toISOString(), machine, settings };
+  try {
+    report.sqlite = await benchSqlite(ceiling.url, dir);
+    if (settings.postgres) report.postgres = await benchPostgres(ceiling.url);
+  } finally {
+    await stop(ceiling);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const resultsDir = join(root, 'bench/results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${(report.date as string).replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`report: ${file}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench: ${(error as Error).stack}\n`);
+  process.exit(1);
+});
