@@ -19,7 +19,7 @@ import pg from 'pg';
 import { openPostgresStore } from '../src/store/postgres.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
 import type { ImportRow, Store } from '../src/store/store.js';
-import { benchNames, benchToken, benchValue, type LoadResult, type Scenario } from './load.js';
+import { benchNames, benchToken, benchValue, type LoadResult, type Scenario } from './data.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);

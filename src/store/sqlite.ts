@@ -12,6 +12,7 @@ import type {
   NewAuditEntry,
 } from '../domain/model.js';
 import type { DeviceWrite } from '../domain/request.js';
+import { Checkpointer } from './sqlite-checkpoint.js';
 import { sqliteMigrations } from './sqlite-schema.js';
 import type { ImportRow, Store, WriteOutcome } from './store.js';
 
@@ -22,6 +23,8 @@ export interface SqliteOptions {
   readonly synchronous?: 'normal' | 'full';
   /** Most writes committed together in one transaction. */
   readonly maxBatch?: number;
+  /** Checkpoint the WAL on a worker thread rather than inside commits (default: on for files). */
+  readonly backgroundCheckpoint?: boolean;
 }
 
 interface AppRow {
@@ -87,7 +90,17 @@ export function openSqliteStore(options: SqliteOptions): SqliteStore {
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('busy_timeout = 5000');
     migrate(db);
-    return new SqliteStore(db, options.maxBatch ?? 512);
+    let checkpointer: Checkpointer | undefined;
+    if (options.path !== ':memory:' && options.backgroundCheckpoint !== false) {
+      db.pragma('wal_autocheckpoint = 0');
+      checkpointer = new Checkpointer({
+        path: options.path,
+        onFailure: () => {
+          if (db.open) db.pragma('wal_autocheckpoint = 1000');
+        },
+      });
+    }
+    return new SqliteStore(db, options.maxBatch ?? 512, checkpointer);
   } catch (error) {
     db.close();
     throw error;
@@ -128,6 +141,7 @@ export class SqliteStore implements Store {
   constructor(
     readonly db: Database.Database,
     private readonly maxBatch: number,
+    private readonly checkpointer?: Checkpointer,
   ) {
     this.q = {
       insertApp: db.prepare(
@@ -165,9 +179,8 @@ export class SqliteStore implements Store {
       ),
       deleteDefinition: db.prepare('DELETE FROM definitions WHERE access_id = ? AND name = ?'),
       deleteDefinitionValues: db.prepare('DELETE FROM attributes WHERE access_id = ? AND name = ?'),
-      isDefined: db
-        .prepare<[number, string], number>('SELECT 1 FROM definitions WHERE access_id = ? AND name = ?')
-        .pluck(),
+      definedNames: db.prepare<[number], string>('SELECT name FROM definitions WHERE access_id = ?').pluck(),
+      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       attributeNames: db
         .prepare<[number, string], string>('SELECT name FROM attributes WHERE access_id = ? AND token = ?')
         .pluck(),
@@ -194,7 +207,8 @@ export class SqliteStore implements Store {
     this.applyOne = db.transaction((accessId: number, write: DeviceWrite): WriteOutcome => {
       const q = this.q;
       const current = new Map(q.readAttributes.all(accessId, write.token));
-      const result = planWrite(current, (name) => q.isDefined.get(accessId, name) !== undefined, write);
+      const defined = this.definedNames(accessId);
+      const result = planWrite(current, (name) => defined.has(name), write);
       if (!result.ok) return result;
       const { plan } = result;
       for (const { name, value, added } of plan.set) {
@@ -210,10 +224,11 @@ export class SqliteStore implements Store {
 
     this.importRows = db.transaction((accessId: number, rows: readonly ImportRow[]): number => {
       const q = this.q;
+      this.fresh(undefined, true);
       if (!q.getApp.get(accessId)) throw new Error(`importAttributes: no app with accessId ${accessId}`);
       const byToken = new Map<string, Record<string, string>>();
       for (const row of rows) byToken.set(row.token, { ...byToken.get(row.token), ...row.attributes });
-      const defined = new Set<string>();
+      const defined = this.definedNames(accessId);
       const deltas = new Map<string, number>();
       let written = 0;
       for (const [token, attributes] of byToken) {
@@ -221,10 +236,7 @@ export class SqliteStore implements Store {
         let count = held.size;
         for (const [name, value] of Object.entries(attributes)) {
           if (!defined.has(name)) {
-            if (q.isDefined.get(accessId, name) === undefined) {
-              throw new Error(`importAttributes: attribute ${JSON.stringify(name)} is not defined`);
-            }
-            defined.add(name);
+            throw new Error(`importAttributes: attribute ${JSON.stringify(name)} is not defined`);
           }
           if (!held.has(name)) {
             count++;
@@ -245,7 +257,7 @@ export class SqliteStore implements Store {
     });
 
     this.applyBatch = db.transaction((jobs: PendingWrite[]) =>
-      jobs.map((job) => {
+      this.fresh(jobs, true).map((job) => {
         try {
           return { outcome: this.applyOne(job.accessId, job.write) };
         } catch (error) {
@@ -273,6 +285,49 @@ export class SqliteStore implements Store {
       });
     }
   };
+
+  // Apps and definition names, cached: read on every request, changed rarely. This
+  // connection's own changes drop entries (forget). Another connection's commit (a restore,
+  // a second process) changes PRAGMA data_version, which drops everything: checked inside
+  // every write transaction, and for reads once per event-loop turn, because each SQLite
+  // statement outside a transaction costs as much as the lookup it would save.
+  private readonly apps = new Map<number, App>();
+  private readonly definitions = new Map<number, ReadonlySet<string>>();
+  private dataVersion = -1;
+  private checkedThisTurn = false;
+  private readonly endTurn = () => {
+    this.checkedThisTurn = false;
+  };
+
+  private fresh<T>(passThrough: T, always = false): T {
+    if (this.checkedThisTurn && !always) return passThrough;
+    if (!this.checkedThisTurn) {
+      this.checkedThisTurn = true;
+      setImmediate(this.endTurn);
+    }
+    const version = this.q.dataVersion.get()!;
+    if (version !== this.dataVersion) {
+      this.apps.clear();
+      this.definitions.clear();
+      this.dataVersion = version;
+    }
+    return passThrough;
+  }
+
+  private forget(accessId: number): void {
+    this.apps.delete(accessId);
+    this.definitions.delete(accessId);
+  }
+
+  /** The app's defined attribute names; call inside a transaction, after fresh(). */
+  private definedNames(accessId: number): ReadonlySet<string> {
+    let names = this.definitions.get(accessId);
+    if (!names) {
+      names = new Set(this.q.definedNames.all(accessId));
+      this.definitions.set(accessId, names);
+    }
+    return names;
+  }
 
   private readonly batchListeners: Array<(size: number) => void> = [];
 
@@ -305,6 +360,7 @@ export class SqliteStore implements Store {
   }
 
   async createApp(app: App): Promise<boolean> {
+    this.forget(app.accessId);
     const r = this.q.insertApp.run(
       app.accessId,
       app.secretKey,
@@ -317,8 +373,14 @@ export class SqliteStore implements Store {
   }
 
   async getApp(accessId: number): Promise<App | undefined> {
+    this.fresh(undefined);
+    const cached = this.apps.get(accessId);
+    if (cached) return cached;
     const row = this.q.getApp.get(accessId);
-    return row && toApp(row);
+    if (!row) return undefined; // misses are not cached: unknown ids cannot grow memory
+    const app = Object.freeze(toApp(row));
+    this.apps.set(accessId, app);
+    return app;
   }
 
   async listApps(): Promise<App[]> {
@@ -326,10 +388,12 @@ export class SqliteStore implements Store {
   }
 
   async setSecret(accessId: number, secretKey: string): Promise<boolean> {
+    this.forget(accessId);
     return this.q.setSecret.run(secretKey, accessId).changes === 1;
   }
 
   async updateApp(accessId: number, changes: AppChanges): Promise<App | undefined> {
+    this.forget(accessId);
     const setsLimit = changes.rateLimitPerSecond !== undefined;
     const r = this.q.updateApp.run(
       changes.name ?? null,
@@ -349,6 +413,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteApp(accessId: number): Promise<boolean> {
+    this.forget(accessId);
     return this.db
       .transaction(() => {
         this.q.deleteAppAttributes.run(accessId);
@@ -364,6 +429,7 @@ export class SqliteStore implements Store {
     description: string,
     now: number,
   ): Promise<Definition | 'exists' | 'no-app'> {
+    this.forget(accessId);
     return this.db
       .transaction((): Definition | 'exists' | 'no-app' => {
         if (!this.q.getApp.get(accessId)) return 'no-app';
@@ -394,6 +460,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteDefinition(accessId: number, name: string): Promise<boolean> {
+    this.forget(accessId);
     return this.db
       .transaction(() => {
         if (this.q.deleteDefinition.run(accessId, name).changes === 0) return false;
@@ -423,6 +490,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }

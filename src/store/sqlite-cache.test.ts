@@ -1,0 +1,134 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { App } from '../domain/model.js';
+import { openSqliteStore } from './sqlite.js';
+import { Checkpointer } from './sqlite-checkpoint.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'attrd-sqlite-cache-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+const app: App = {
+  accessId: 1500000001,
+  secretKey: 'first-secret',
+  name: 'n',
+  region: 'default',
+  createdAt: 1,
+  rateLimitPerSecond: null,
+};
+
+describe('SQLite caches of apps and definitions', () => {
+  it('honours its own changes at once', async () => {
+    const store = openSqliteStore({ path: join(dir, 'own.db') });
+    await store.createApp(app);
+    expect((await store.getApp(app.accessId))?.secretKey).toBe('first-secret');
+    await store.setSecret(app.accessId, 'second-secret');
+    expect((await store.getApp(app.accessId))?.secretKey).toBe('second-secret');
+    await store.updateApp(app.accessId, { rateLimitPerSecond: 3 });
+    expect((await store.getApp(app.accessId))?.rateLimitPerSecond).toBe(3);
+    await store.createDefinition(app.accessId, 'a', '', 1);
+    expect(
+      await store.writeAttributes(app.accessId, { cmd: 1, token: 't', attributes: [['a', '1']] }),
+    ).toEqual({
+      ok: true,
+      invalidAttribute: [],
+    });
+    await store.deleteDefinition(app.accessId, 'a');
+    expect(
+      await store.writeAttributes(app.accessId, { cmd: 1, token: 't', attributes: [['a', '2']] }),
+    ).toEqual({
+      ok: true,
+      invalidAttribute: ['a'],
+    });
+    await store.deleteApp(app.accessId);
+    expect(await store.getApp(app.accessId)).toBeUndefined();
+    await store.close();
+  });
+
+  it('notices another connection’s commits: on the next turn for reads, at once for writes', async () => {
+    const path = join(dir, 'other.db');
+    const serving = openSqliteStore({ path });
+    await serving.createApp(app);
+    await serving.createDefinition(app.accessId, 'a', '', 1);
+    await serving.createDefinition(app.accessId, 'b', '', 1);
+    expect((await serving.getApp(app.accessId))?.secretKey).toBe('first-secret');
+    await serving.writeAttributes(app.accessId, { cmd: 1, token: 't', attributes: [['a', '1']] });
+
+    const other = openSqliteStore({ path, backgroundCheckpoint: false });
+    await other.setSecret(app.accessId, 'rotated-elsewhere');
+    await other.deleteDefinition(app.accessId, 'b');
+    await other.close();
+
+    // A write in the same turn still sees the deletion: writes always check.
+    expect(
+      await serving.writeAttributes(app.accessId, { cmd: 1, token: 't', attributes: [['b', '1']] }),
+    ).toEqual({ ok: true, invalidAttribute: ['b'] });
+    await nextTurn();
+    expect((await serving.getApp(app.accessId))?.secretKey).toBe('rotated-elsewhere');
+    await serving.close();
+  });
+
+  it('does not cache unknown apps, so made-up ids cannot grow memory', async () => {
+    const store = openSqliteStore({ path: join(dir, 'unknown.db') });
+    for (let id = 1; id <= 1000; id++) expect(await store.getApp(id)).toBeUndefined();
+    expect((store as unknown as { apps: Map<number, App> }).apps.size).toBe(0);
+    await store.close();
+  });
+});
+
+describe('SQLite background checkpoints', () => {
+  const fill = async (path: string, rows: number) => {
+    const store = openSqliteStore({ path });
+    await store.createApp(app);
+    await store.createDefinition(app.accessId, 'a', '', 1);
+    const writes = [];
+    for (let i = 0; i < rows; i++) {
+      writes.push(
+        store.writeAttributes(app.accessId, { cmd: 1, token: `t${i}`, attributes: [['a', 'x'.repeat(200)]] }),
+      );
+    }
+    await Promise.all(writes);
+    return store;
+  };
+
+  it('copies the WAL into the database file off the event loop, and close leaves no WAL', async () => {
+    const path = join(dir, 'checkpoint.db');
+    const store = await fill(path, 5000);
+    const inFile = () => statSync(path).size;
+    const before = inFile();
+    for (let i = 0; i < 100 && inFile() <= before; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(inFile()).toBeGreaterThan(before + 5000 * 200);
+    await store.close();
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const raw = new Database(path, { readonly: true });
+    expect(raw.prepare('SELECT count(*) AS n FROM attributes').get()).toEqual({ n: 5000 });
+    raw.close();
+  });
+
+  it('truncates the WAL once it passes the limit', async () => {
+    const path = join(dir, 'truncate.db');
+    const store = await fill(path, 10);
+    await store.close();
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    const checkpointer = new Checkpointer({ path, intervalMs: 10, truncatePages: 1, onFailure: () => {} });
+    db.exec('CREATE TABLE filler (x TEXT)');
+    for (let i = 0; i < 200; i++) db.prepare('INSERT INTO filler VALUES (?)').run('y'.repeat(1000));
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(100_000);
+    for (let i = 0; i < 100 && statSync(`${path}-wal`).size > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(statSync(`${path}-wal`).size).toBe(0);
+    await checkpointer.stop();
+    db.close();
+  });
+
+  it('reports a worker that cannot start, so the store falls back to automatic checkpoints', async () => {
+    const failure = await new Promise<Error>((resolve) => {
+      new Checkpointer({ path: join(dir, 'absent', 'none.db'), onFailure: resolve });
+    });
+    expect(failure.message).toMatch(/unable to open|exited|directory does not exist|SQLITE_CANTOPEN/i);
+  });
+});
