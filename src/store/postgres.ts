@@ -12,6 +12,7 @@ import type {
 import type { DeviceWrite } from '../domain/request.js';
 import { postgresMigrations } from './postgres-schema.js';
 import type { ImportRow, Store, StoreStats, WriteOutcome } from './store.js';
+import { TurnBatcher } from './turn-batch.js';
 
 export interface PostgresOptions {
   /** A postgres:// or postgresql:// connection URL. */
@@ -29,6 +30,15 @@ const MIGRATION_LOCK = 7_310_595_162_341_731n;
 /** Most distinct tokens one importAttributes call may carry (each holds a lock). */
 export const IMPORT_MAX_TOKENS = 1000;
 const MAX_ATTEMPTS = 5;
+/** Most writes committed together in one transaction. */
+const WRITE_BATCH_MAX = 256;
+
+interface PendingWrite {
+  readonly accessId: number;
+  readonly write: DeviceWrite;
+  readonly resolve: (outcome: WriteOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 interface AppRow {
   access_id: string;
@@ -196,56 +206,126 @@ export class PostgresStore implements Store {
     }
   }
 
-  async writeAttributes(accessId: number, write: DeviceWrite): Promise<WriteOutcome> {
-    return this.tx(async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-        tokenLockKey(accessId, write.token),
-      ]);
-      const current = new Map(
-        (
-          await c.query<[string, string]>({
-            text: 'SELECT name, value FROM attributes WHERE access_id = $1 AND token = $2',
-            values: [accessId, write.token],
-            rowMode: 'array',
-          })
-        ).rows,
-      );
-      const names =
-        write.cmd === 4 ? [] : write.cmd === 3 ? [...write.names] : write.attributes.map(([name]) => name);
-      const defined = new Set(
-        names.length === 0
-          ? []
-          : (
-              await c.query<{ name: string }>(
-                'SELECT name FROM definitions WHERE access_id = $1 AND name = ANY($2::text[]) FOR KEY SHARE',
-                [accessId, names],
-              )
-            ).rows.map((row) => row.name),
-      );
-      const result = planWrite(current, (name) => defined.has(name), write);
-      if (!result.ok) return result;
-      const { plan } = result;
+  private pending: PendingWrite[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
 
-      if (plan.set.length > 0) {
-        await c.query(
-          `INSERT INTO attributes (access_id, token, name, value)
-           SELECT $1, $2, n, v FROM unnest($3::text[], $4::text[]) AS u(n, v)
-           ON CONFLICT (access_id, token, name) DO UPDATE SET value = excluded.value`,
-          [accessId, write.token, plan.set.map((s) => s.name), plan.set.map((s) => s.value)],
-        );
-      }
-      if (plan.remove.length > 0) {
-        await c.query(
-          'DELETE FROM attributes WHERE access_id = $1 AND token = $2 AND name = ANY($3::text[])',
-          [accessId, write.token, plan.remove],
-        );
-      }
-      const deltas = new Map<string, number>();
-      for (const s of plan.set) if (s.added) deltas.set(s.name, 1);
-      for (const name of plan.remove) deltas.set(name, -1);
-      await this.addToCounts(c, accessId, deltas);
-      return { ok: true, invalidAttribute: plan.invalidAttribute };
+  /**
+   * Queues the write; the writes queued in one event-loop turn are committed together in
+   * one transaction (group commit), each planned in order against the state the ones
+   * before it left. Resolves once that transaction has committed.
+   */
+  writeAttributes(accessId: number, write: DeviceWrite): Promise<WriteOutcome> {
+    if (this.closing) return Promise.reject(new Error('the store is closed'));
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(this.flush);
+      this.pending.push({ accessId, write, resolve, reject });
     });
+  }
+
+  private readonly flush = (): void => {
+    while (this.pending.length > 0) {
+      const jobs = this.pending.splice(0, WRITE_BATCH_MAX);
+      const done = this.tx((c) => this.applyBatch(c, jobs)).then(
+        (outcomes) => jobs.forEach((job, i) => job.resolve(outcomes[i]!)),
+        (error) => {
+          for (const job of jobs) job.reject(error);
+        },
+      );
+      this.inFlight.add(done);
+      void done.finally(() => this.inFlight.delete(done));
+    }
+  };
+
+  private async applyBatch(c: pg.PoolClient, jobs: readonly PendingWrite[]): Promise<WriteOutcome[]> {
+    // Writers of one token are serialized by its advisory lock; taken in one order (sorted
+    // keys, as importAttributes does), so batches on different nodes cannot deadlock.
+    const keys = [...new Set(jobs.map((job) => tokenLockKey(job.accessId, job.write.token)))].sort();
+    await c.query('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k', [
+      keys,
+    ]);
+    const accessIds = [...new Set(jobs.map((job) => job.accessId))].sort((a, b) => a - b);
+    const pairs = keys.map((key) => [
+      Number(key.slice(0, key.indexOf(':'))),
+      key.slice(key.indexOf(':') + 1),
+    ]);
+    const rows = await c.query<[string, string, string, string]>({
+      text: `SELECT access_id, token, name, value FROM attributes
+             WHERE (access_id, token) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))`,
+      values: [pairs.map(([id]) => id), pairs.map(([, token]) => token)],
+      rowMode: 'array',
+    });
+    const before = new Map<string, Map<string, string>>(keys.map((key) => [key, new Map()]));
+    for (const [id, token, name, value] of rows.rows) before.get(`${id}:${token}`)!.set(name, value);
+
+    const names = new Set<string>();
+    for (const { write } of jobs) {
+      if (write.cmd === 3) for (const name of write.names) names.add(name);
+      else if (write.cmd !== 4) for (const [name] of write.attributes) names.add(name);
+    }
+    const defined = new Set<string>();
+    if (names.size > 0) {
+      const found = await c.query<[string, string]>({
+        text: `SELECT access_id, name FROM definitions
+               WHERE access_id = ANY($1::bigint[]) AND name = ANY($2::text[]) FOR KEY SHARE`,
+        values: [accessIds, [...names]],
+        rowMode: 'array',
+      });
+      for (const [id, name] of found.rows) defined.add(`${id}:${name}`);
+    }
+
+    const after = new Map([...before].map(([key, attrs]) => [key, new Map(attrs)]));
+    const outcomes = jobs.map(({ accessId, write }): WriteOutcome => {
+      const current = after.get(tokenLockKey(accessId, write.token))!;
+      const result = planWrite(current, (name) => defined.has(`${accessId}:${name}`), write);
+      if (!result.ok) return result;
+      for (const { name, value } of result.plan.set) current.set(name, value);
+      for (const name of result.plan.remove) current.delete(name);
+      return { ok: true, invalidAttribute: result.plan.invalidAttribute };
+    });
+
+    // What changed, token by token: one upsert, one delete and one count update for all.
+    const upsert: Array<[number, string, string, string]> = [];
+    const remove: Array<[number, string, string]> = [];
+    const deltas = new Map<number, Map<string, number>>();
+    const addDelta = (id: number, name: string, delta: number) => {
+      const forApp = deltas.get(id) ?? new Map<string, number>();
+      deltas.set(id, forApp.set(name, (forApp.get(name) ?? 0) + delta));
+    };
+    for (const [i, key] of keys.entries()) {
+      const [id, token] = pairs[i] as [number, string];
+      const was = before.get(key)!;
+      const now = after.get(key)!;
+      for (const [name, value] of now) {
+        if (was.get(name) !== value) upsert.push([id, token, name, value]);
+        if (!was.has(name)) addDelta(id, name, 1);
+      }
+      for (const name of was.keys()) {
+        if (!now.has(name)) {
+          remove.push([id, token, name]);
+          addDelta(id, name, -1);
+        }
+      }
+    }
+    if (upsert.length > 0) {
+      await c.query(
+        `INSERT INTO attributes (access_id, token, name, value)
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])
+         ON CONFLICT (access_id, token, name) DO UPDATE SET value = excluded.value`,
+        [0, 1, 2, 3].map((col) => upsert.map((row) => row[col])),
+      );
+    }
+    if (remove.length > 0) {
+      await c.query(
+        `DELETE FROM attributes WHERE (access_id, token, name) IN
+         (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]))`,
+        [0, 1, 2].map((col) => remove.map((row) => row[col])),
+      );
+    }
+    for (const id of accessIds) {
+      const forApp = deltas.get(id);
+      if (forApp) await this.addToCounts(c, id, new Map([...forApp].filter(([, delta]) => delta !== 0)));
+    }
+    return outcomes;
   }
 
   /** Adds to definitions' device counts, locking their rows in name order first. */
@@ -265,18 +345,32 @@ export class PostgresStore implements Store {
     );
   }
 
+  private readonly reads = new TurnBatcher<string, AttributeMap>(async (keys) => {
+    const pairs = keys.map((key) => [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)]);
+    const rows = await this.pool.query<[string, string, string, string]>({
+      text: `SELECT access_id, token, name, value FROM attributes
+             WHERE (access_id, token) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))`,
+      values: [pairs.map(([id]) => id), pairs.map(([, token]) => token)],
+      rowMode: 'array',
+    });
+    const found = new Map<string, Array<[string, string]>>();
+    for (const [id, token, name, value] of rows.rows) {
+      const key = `${id}:${token}`;
+      const entries = found.get(key) ?? [];
+      entries.push([name, value]);
+      found.set(key, entries);
+    }
+    return new Map([...found].map(([key, entries]) => [key, Object.fromEntries(entries)]));
+  });
+
   async readAttributes(accessId: number, token: string): Promise<AttributeMap> {
-    const rows = (
-      await this.pool.query<[string, string]>({
-        text: 'SELECT name, value FROM attributes WHERE access_id = $1 AND token = $2',
-        values: [accessId, token],
-        rowMode: 'array',
-      })
-    ).rows;
-    return Object.fromEntries(rows);
+    return (await this.reads.load(tokenLockKey(accessId, token))) ?? {};
   }
 
   async importAttributes(accessId: number, rows: readonly ImportRow[]): Promise<number> {
+    // Writes queued before the import commit before it, as on SQLite.
+    this.flush();
+    await Promise.allSettled([...this.inFlight]);
     const byToken = new Map<string, Record<string, string>>();
     for (const row of rows) byToken.set(row.token, { ...byToken.get(row.token), ...row.attributes });
     if (byToken.size > IMPORT_MAX_TOKENS) {
@@ -359,10 +453,16 @@ export class PostgresStore implements Store {
     return r.rowCount === 1;
   }
 
-  async getApp(accessId: number): Promise<App | undefined> {
-    const row = (await this.pool.query<AppRow>('SELECT * FROM apps WHERE access_id = $1', [accessId]))
-      .rows[0];
-    return row && toApp(row);
+  /** The lookups of one turn share one query; nothing is cached, so every node is exact. */
+  private readonly apps = new TurnBatcher<number, App>(async (ids) => {
+    const rows = (
+      await this.pool.query<AppRow>('SELECT * FROM apps WHERE access_id = ANY($1::bigint[])', [ids])
+    ).rows;
+    return new Map(rows.map((row) => [Number(row.access_id), toApp(row)]));
+  });
+
+  getApp(accessId: number): Promise<App | undefined> {
+    return this.apps.load(accessId);
   }
 
   async listApps(): Promise<App[]> {
@@ -525,7 +625,11 @@ export class PostgresStore implements Store {
 
   private closing: Promise<void> | undefined;
   close(): Promise<void> {
-    this.closing ??= this.pool.end();
+    this.closing ??= (async () => {
+      this.flush();
+      await Promise.allSettled([...this.inFlight]);
+      await this.pool.end();
+    })();
     return this.closing;
   }
 }

@@ -310,6 +310,37 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       });
     });
 
+    describe('writes in one turn', () => {
+      it('apply in call order on one token, a refused one spoiling none of the others', async () => {
+        const app = newApp();
+        await store.createApp(app);
+        const names = Array.from({ length: 50 }, (_, i) => `n${i}`);
+        for (const name of [...names, 'extra']) await store.createDefinition(app.accessId, name, '', 1);
+        const full = Object.fromEntries(names.map((name) => [name, 'v']));
+        const results = await Promise.all([
+          store.writeAttributes(app.accessId, set('t', { n0: 'first' })),
+          store.writeAttributes(app.accessId, { cmd: 4, token: 't' }),
+          store.writeAttributes(app.accessId, set('t', full)),
+          store.writeAttributes(app.accessId, set('t', { extra: 'over the limit' })),
+          store.writeAttributes(app.accessId, { cmd: 3, token: 't', names: ['n1', 'extra'] }),
+          store.writeAttributes(app.accessId, set('u', { n0: 'other token', nope: 'x' })),
+          store.writeAttributes(app.accessId, set('t', { n0: 'last' })),
+        ]);
+        expect(results.map((r) => r.ok)).toEqual([true, true, true, false, true, true, true]);
+        expect(results[5]).toEqual({ ok: true, invalidAttribute: ['nope'] });
+        const t = await store.readAttributes(app.accessId, 't');
+        expect(Object.keys(t)).toHaveLength(49);
+        expect(t.n0).toBe('last');
+        expect(t.n1).toBeUndefined();
+        expect(t.extra).toBeUndefined();
+        expect(await store.readAttributes(app.accessId, 'u')).toEqual({ n0: 'other token' });
+        expect(await count(app.accessId, 'n0')).toBe(2);
+        expect(await count(app.accessId, 'n1')).toBe(0);
+        expect(await count(app.accessId, 'n2')).toBe(1);
+        expect(await count(app.accessId, 'extra')).toBe(0);
+      });
+    });
+
     describe('bulk import (optional)', () => {
       let app: App;
       beforeEach(async () => {
