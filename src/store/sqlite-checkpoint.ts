@@ -6,7 +6,11 @@ export interface CheckpointOptions {
   readonly path: string;
   /** How often to copy the WAL into the database file. */
   readonly intervalMs?: number;
-  /** WAL size, in pages, past which the WAL file is also truncated. */
+  /**
+   * WAL size, in pages, past which the WAL file is also truncated (default 16384: 64 MiB
+   * with 4 KiB pages). Truncating makes writers wait for a moment, so not too often: at
+   * 4096 pages, random writes over a million tokens ran 20% slower (docs/performance.md).
+   */
   readonly truncatePages?: number;
   /** Called once if the checkpointer stops on its own (it should not). */
   readonly onFailure: (error: Error) => void;
@@ -57,7 +61,7 @@ export class Checkpointer {
         module: createRequire(import.meta.url).resolve('better-sqlite3'),
         path: options.path,
         intervalMs: options.intervalMs ?? 100,
-        truncatePages: options.truncatePages ?? 4096,
+        truncatePages: options.truncatePages ?? 16_384,
       },
     });
     this.worker.unref();
