@@ -226,7 +226,9 @@ export class PostgresStore implements Store {
     while (this.pending.length > 0) {
       const jobs = this.pending.splice(0, WRITE_BATCH_MAX);
       const done = this.tx((c) => this.applyBatch(c, jobs)).then(
-        (outcomes) => jobs.forEach((job, i) => job.resolve(outcomes[i]!)),
+        (outcomes) => {
+          for (const [i, job] of jobs.entries()) job.resolve(outcomes[i]!);
+        },
         (error) => {
           for (const job of jobs) job.reject(error);
         },

@@ -234,7 +234,9 @@ export class SqliteStore implements Store {
       const defined = this.definedNames(accessId);
       const deltas = new Map<string, number>();
       let written = 0;
-      for (const [token, attributes] of byToken) {
+      // In key order: neighbouring tokens share B-tree pages, so each page is written once.
+      for (const token of [...byToken.keys()].sort()) {
+        const attributes = byToken.get(token)!;
         const held = new Set(q.attributeNames.all(accessId, token));
         let count = held.size;
         for (const [name, value] of Object.entries(attributes)) {
