@@ -106,6 +106,16 @@ const isConnectionFault = (error: unknown) => {
 
 /** The lock key that serializes writers of one token, on every node. */
 const tokenLockKey = (accessId: number, token: string) => `${accessId}:${token}`;
+/**
+ * Writers of an app hold its lock shared; deleting a definition or the app takes it
+ * exclusive, so a definition cannot vanish under a write in flight. An advisory lock lives
+ * in the lock manager only, where `FOR KEY SHARE` on the definition rows wrote a lock into
+ * hot rows on every write (MultiXacts under concurrency). Always taken before token locks.
+ */
+const appLockKey = (accessId: number) => `app:${accessId}`;
+const LOCK_APPS_SHARED =
+  'SELECT pg_advisory_xact_lock_shared(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k';
+const LOCK_APP = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
 
 /** Connects, migrates (under an advisory lock) and returns a PostgreSQL store. */
 export async function openPostgresStore(options: PostgresOptions): Promise<PostgresStore> {
@@ -176,8 +186,8 @@ export async function migratePostgres(pool: pg.Pool): Promise<void> {
  * The shared store: any number of attrd nodes on one database behave as one service.
  * Nothing is cached in memory, so every node sees every committed change on its next
  * request. Writers of one token are serialized by a transaction-scoped advisory lock;
- * definition rows are read `FOR KEY SHARE` (so a definition cannot vanish under a write)
- * and counters are changed under row locks taken in name order (so writers never
+ * writers hold their app's advisory lock shared (so a definition cannot vanish under a
+ * write: deleting one takes it exclusive) and counters are changed under row locks taken in name order (so writers never
  * deadlock each other). Serialization failures and deadlocks are retried from the start.
  */
 export class PostgresStore implements Store {
@@ -242,10 +252,11 @@ export class PostgresStore implements Store {
     // Writers of one token are serialized by its advisory lock; taken in one order (sorted
     // keys, as importAttributes does), so batches on different nodes cannot deadlock.
     const keys = [...new Set(jobs.map((job) => tokenLockKey(job.accessId, job.write.token)))].sort();
+    const accessIds = [...new Set(jobs.map((job) => job.accessId))].sort((a, b) => a - b);
+    await c.query(LOCK_APPS_SHARED, [accessIds.map(appLockKey)]);
     await c.query('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k', [
       keys,
     ]);
-    const accessIds = [...new Set(jobs.map((job) => job.accessId))].sort((a, b) => a - b);
     const pairs = keys.map((key) => [
       Number(key.slice(0, key.indexOf(':'))),
       key.slice(key.indexOf(':') + 1),
@@ -268,7 +279,7 @@ export class PostgresStore implements Store {
     if (names.size > 0) {
       const found = await c.query<[string, string]>({
         text: `SELECT access_id, name FROM definitions
-               WHERE access_id = ANY($1::bigint[]) AND name = ANY($2::text[]) FOR KEY SHARE`,
+               WHERE access_id = ANY($1::bigint[]) AND name = ANY($2::text[])`,
         values: [accessIds, [...names]],
         rowMode: 'array',
       });
@@ -384,12 +395,13 @@ export class PostgresStore implements Store {
     const names = [...new Set([...byToken.values()].flatMap((attrs) => Object.keys(attrs)))];
     if (tokens.length === 0) return 0;
     return this.tx(async (c) => {
-      const app = await c.query('SELECT 1 FROM apps WHERE access_id = $1 FOR KEY SHARE', [accessId]);
+      await c.query(LOCK_APPS_SHARED, [[appLockKey(accessId)]]);
+      const app = await c.query('SELECT 1 FROM apps WHERE access_id = $1', [accessId]);
       if (app.rowCount === 0) throw new Error(`importAttributes: no app with accessId ${accessId}`);
       const defined = new Set(
         (
           await c.query<{ name: string }>(
-            'SELECT name FROM definitions WHERE access_id = $1 AND name = ANY($2::text[]) FOR KEY SHARE',
+            'SELECT name FROM definitions WHERE access_id = $1 AND name = ANY($2::text[])',
             [accessId, names],
           )
         ).rows.map((row) => row.name),
@@ -499,9 +511,11 @@ export class PostgresStore implements Store {
   }
 
   async deleteApp(accessId: number): Promise<boolean> {
-    // The app row first: its lock makes new definitions wait; then the definitions (their
-    // locks make writes in flight finish); then every value, including those just written.
+    // The app's lock first (writes in flight finish, later ones wait and then find no
+    // definitions); the app row (its lock makes new definitions wait); then the
+    // definitions; then every value, including those just written.
     return this.tx(async (c) => {
+      await c.query(LOCK_APP, [appLockKey(accessId)]);
       const gone = await c.query('DELETE FROM apps WHERE access_id = $1', [accessId]);
       await c.query('DELETE FROM definitions WHERE access_id = $1', [accessId]);
       await c.query('DELETE FROM attributes WHERE access_id = $1', [accessId]);
@@ -567,9 +581,10 @@ export class PostgresStore implements Store {
   }
 
   async deleteDefinition(accessId: number, name: string): Promise<boolean> {
-    // Deleting the row waits for writes holding it FOR KEY SHARE; the values they added
-    // are committed, and seen, by the time the second statement runs.
+    // The app's lock, exclusive, waits for the writes in flight; the values they added are
+    // committed, and seen, by the time the statements below run.
     return this.tx(async (c) => {
+      await c.query(LOCK_APP, [appLockKey(accessId)]);
       const gone = await c.query('DELETE FROM definitions WHERE access_id = $1 AND name = $2', [
         accessId,
         name,
