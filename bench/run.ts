@@ -4,8 +4,8 @@
  * Every server and the load generator run in their own processes over loopback; every
  * loop is bounded. Prints a report and writes it to bench/results/<time>.json.
  *
- *   npm run bench                       # the full run (about 15 minutes)
- *   npm run bench -- --quick            # 3 s runs and 100,000 tokens, to try it out
+ *   npm run bench                       # the full run (about 20 minutes on 2 cores)
+ *   npm run bench -- --quick            # 3 s runs and 100,000 tokens: about 5 minutes
  *   npm run bench -- --seconds 10 --runs 5 --tokens 1000000 --no-postgres
  *
  * ATTRD_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres) names a server

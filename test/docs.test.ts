@@ -68,3 +68,28 @@ describe('README agrees with the configuration', () => {
     expect(head).toContain('`npm install && npm test`');
   });
 });
+
+describe('docs/performance.md agrees with the benchmark', () => {
+  const doc = readFileSync(new URL('../docs/performance.md', import.meta.url), 'utf8');
+  const runner = readFileSync(new URL('../bench/run.ts', import.meta.url), 'utf8');
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+  it('documents only flags the bench takes, and npm run bench runs it', () => {
+    expect(pkg.scripts.bench).toBe('tsx bench/run.ts');
+    const commands = doc.split('\n').filter((line) => line.startsWith('npm run bench --'));
+    const flags = [...new Set(commands.join(' ').match(/(?<=\s)--[a-z][a-z-]+/g) ?? [])];
+    expect(flags.length).toBeGreaterThan(4);
+    for (const flag of flags) {
+      const name = flag.slice(2);
+      expect(runner, flag).toMatch(new RegExp(`(flag|option)\\('${name}'`));
+    }
+  });
+
+  it('names the scenarios the load generator runs', () => {
+    const load = readFileSync(new URL('../bench/load.ts', import.meta.url), 'utf8');
+    for (const scenario of ['write-basic', 'write-sign', 'read', 'mix']) {
+      expect(doc).toContain(`\`${scenario}\``);
+      expect(runner + load).toContain(`'${scenario}'`);
+    }
+  });
+});
