@@ -117,6 +117,44 @@ const LOCK_APPS_SHARED =
   'SELECT pg_advisory_xact_lock_shared(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k';
 const LOCK_APP = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
 
+/**
+ * The write path's statements, prepared once per connection (named), so PostgreSQL
+ * parses and plans them once. They name their columns: a prepared `SELECT *` would fail
+ * once a migration added one.
+ */
+const WRITE_PATH = {
+  // In the order given: the apps' locks (shared) first, then the tokens' (exclusive).
+  lock: `SELECT count(*) FROM (
+           SELECT CASE WHEN shared THEN pg_advisory_xact_lock_shared(hashtextextended(k, 0))
+                       ELSE pg_advisory_xact_lock(hashtextextended(k, 0)) END
+           FROM unnest($1::text[], $2::boolean[]) AS u(k, shared)) AS locks`,
+  // The batch's tokens' attributes and the definitions of the names it uses, in one snapshot.
+  read: `SELECT true, access_id, token, name, value FROM attributes
+           WHERE (access_id, token) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))
+         UNION ALL
+         SELECT false, access_id, NULL, name, NULL FROM definitions
+           WHERE access_id = ANY($3::bigint[]) AND name = ANY($4::text[])`,
+  upsert: `INSERT INTO attributes (access_id, token, name, value)
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])
+           ON CONFLICT (access_id, token, name) DO UPDATE SET value = excluded.value`,
+  remove: `DELETE FROM attributes WHERE (access_id, token, name) IN
+           (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]))`,
+  lockCounts: `SELECT 1 FROM definitions WHERE access_id = $1 AND name = ANY($2::text[])
+               ORDER BY name COLLATE "C" FOR NO KEY UPDATE`,
+  addCounts: `UPDATE definitions d SET device_count = d.device_count + u.delta
+              FROM unnest($2::text[], $3::bigint[]) AS u(name, delta)
+              WHERE d.access_id = $1 AND d.name = u.name`,
+  apps: `SELECT access_id, secret_key, name, region, created_at, rate_limit FROM apps
+         WHERE access_id = ANY($1::bigint[])`,
+  tokens: `SELECT access_id, token, name, value FROM attributes
+           WHERE (access_id, token) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))`,
+} as const;
+const prepared = (key: keyof typeof WRITE_PATH, values: unknown[]) => ({
+  name: `attrd_${key}_v1`,
+  text: WRITE_PATH[key],
+  values,
+});
+
 /** Connects, migrates (under an advisory lock) and returns a PostgreSQL store. */
 export async function openPostgresStore(options: PostgresOptions): Promise<PostgresStore> {
   const timeout = options.statementTimeoutMs ?? 5000;
@@ -253,37 +291,30 @@ export class PostgresStore implements Store {
     // keys, as importAttributes does), so batches on different nodes cannot deadlock.
     const keys = [...new Set(jobs.map((job) => tokenLockKey(job.accessId, job.write.token)))].sort();
     const accessIds = [...new Set(jobs.map((job) => job.accessId))].sort((a, b) => a - b);
-    await c.query(LOCK_APPS_SHARED, [accessIds.map(appLockKey)]);
-    await c.query('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k', [
-      keys,
-    ]);
+    await c.query(
+      prepared('lock', [
+        [...accessIds.map(appLockKey), ...keys],
+        [...accessIds.map(() => true), ...keys.map(() => false)],
+      ]),
+    );
     const pairs = keys.map((key) => [
       Number(key.slice(0, key.indexOf(':'))),
       key.slice(key.indexOf(':') + 1),
     ]);
-    const rows = await c.query<[string, string, string, string]>({
-      text: `SELECT access_id, token, name, value FROM attributes
-             WHERE (access_id, token) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))`,
-      values: [pairs.map(([id]) => id), pairs.map(([, token]) => token)],
-      rowMode: 'array',
-    });
-    const before = new Map<string, Map<string, string>>(keys.map((key) => [key, new Map()]));
-    for (const [id, token, name, value] of rows.rows) before.get(`${id}:${token}`)!.set(name, value);
-
     const names = new Set<string>();
     for (const { write } of jobs) {
       if (write.cmd === 3) for (const name of write.names) names.add(name);
       else if (write.cmd !== 4) for (const [name] of write.attributes) names.add(name);
     }
+    const rows = await c.query<[boolean, string, string | null, string, string | null]>({
+      ...prepared('read', [pairs.map(([id]) => id), pairs.map(([, token]) => token), accessIds, [...names]]),
+      rowMode: 'array',
+    });
+    const before = new Map<string, Map<string, string>>(keys.map((key) => [key, new Map()]));
     const defined = new Set<string>();
-    if (names.size > 0) {
-      const found = await c.query<[string, string]>({
-        text: `SELECT access_id, name FROM definitions
-               WHERE access_id = ANY($1::bigint[]) AND name = ANY($2::text[])`,
-        values: [accessIds, [...names]],
-        rowMode: 'array',
-      });
-      for (const [id, name] of found.rows) defined.add(`${id}:${name}`);
+    for (const [isValue, id, token, name, value] of rows.rows) {
+      if (isValue) before.get(`${id}:${token}`)!.set(name, value!);
+      else defined.add(`${id}:${name}`);
     }
 
     const after = new Map([...before].map(([key, attrs]) => [key, new Map(attrs)]));
@@ -321,17 +352,18 @@ export class PostgresStore implements Store {
     }
     if (upsert.length > 0) {
       await c.query(
-        `INSERT INTO attributes (access_id, token, name, value)
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])
-         ON CONFLICT (access_id, token, name) DO UPDATE SET value = excluded.value`,
-        [0, 1, 2, 3].map((col) => upsert.map((row) => row[col])),
+        prepared(
+          'upsert',
+          [0, 1, 2, 3].map((col) => upsert.map((row) => row[col])),
+        ),
       );
     }
     if (remove.length > 0) {
       await c.query(
-        `DELETE FROM attributes WHERE (access_id, token, name) IN
-         (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]))`,
-        [0, 1, 2].map((col) => remove.map((row) => row[col])),
+        prepared(
+          'remove',
+          [0, 1, 2].map((col) => remove.map((row) => row[col])),
+        ),
       );
     }
     for (const id of accessIds) {
@@ -345,25 +377,14 @@ export class PostgresStore implements Store {
   private async addToCounts(c: pg.PoolClient, accessId: number, deltas: ReadonlyMap<string, number>) {
     if (deltas.size === 0) return;
     const names = [...deltas.keys()];
-    await c.query(
-      `SELECT 1 FROM definitions WHERE access_id = $1 AND name = ANY($2::text[])
-       ORDER BY ${BY_NAME} FOR NO KEY UPDATE`,
-      [accessId, names],
-    );
-    await c.query(
-      `UPDATE definitions d SET device_count = d.device_count + u.delta
-       FROM unnest($2::text[], $3::bigint[]) AS u(name, delta)
-       WHERE d.access_id = $1 AND d.name = u.name`,
-      [accessId, names, [...deltas.values()]],
-    );
+    await c.query(prepared('lockCounts', [accessId, names]));
+    await c.query(prepared('addCounts', [accessId, names, [...deltas.values()]]));
   }
 
   private readonly reads = new TurnBatcher<string, AttributeMap>(async (keys) => {
     const pairs = keys.map((key) => [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)]);
     const rows = await this.pool.query<[string, string, string, string]>({
-      text: `SELECT access_id, token, name, value FROM attributes
-             WHERE (access_id, token) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))`,
-      values: [pairs.map(([id]) => id), pairs.map(([, token]) => token)],
+      ...prepared('tokens', [pairs.map(([id]) => id), pairs.map(([, token]) => token)]),
       rowMode: 'array',
     });
     const found = new Map<string, Array<[string, string]>>();
@@ -469,9 +490,7 @@ export class PostgresStore implements Store {
 
   /** The lookups of one turn share one query; nothing is cached, so every node is exact. */
   private readonly apps = new TurnBatcher<number, App>(async (ids) => {
-    const rows = (
-      await this.pool.query<AppRow>('SELECT * FROM apps WHERE access_id = ANY($1::bigint[])', [ids])
-    ).rows;
+    const rows = (await this.pool.query<AppRow>(prepared('apps', [ids]))).rows;
     return new Map(rows.map((row) => [Number(row.access_id), toApp(row)]));
   });
 
