@@ -341,6 +341,20 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       });
     });
 
+    describe('closing', () => {
+      it('commits every write queued before close, however many', async () => {
+        const app = newApp();
+        await store.createApp(app);
+        await store.createDefinition(app.accessId, 'a', '', 1);
+        const writes = Array.from({ length: 1100 }, (_, i) =>
+          store.writeAttributes(app.accessId, set(`t${i}`, { a: String(i) })),
+        );
+        await store.close();
+        const results = await Promise.all(writes);
+        expect(results.filter((r) => r.ok)).toHaveLength(1100);
+      });
+    });
+
     describe('bulk import (optional)', () => {
       let app: App;
       beforeEach(async () => {
