@@ -277,12 +277,14 @@ async function measure(
     };
     results[scenario] = result;
     const a = result.attrd;
+    const c = result.ceiling;
     process.stdout.write(
       `${label.padEnd(16)} ${scenario.padEnd(12)} ${String(Math.round(a.rps.median)).padStart(6)} req/s ` +
         `(${Math.round(a.rps.min)}–${Math.round(a.rps.max)})  ` +
         `ceiling ${String(Math.round(result.ceiling.rps.median)).padStart(6)}  ` +
         `ratio ${result.ratio.median.toFixed(2)} (${result.ratio.min.toFixed(2)}–${result.ratio.max.toFixed(2)})  ` +
-        `p50 ${a.p50.median} ms  p99 ${a.p99.median} ms (${a.p99.min}–${a.p99.max})  errors ${a.errors}\n`,
+        `p50 ${a.p50.median} ms  p99 ${a.p99.median} ms (${a.p99.min}–${a.p99.max})  errors ${a.errors}  ` +
+        `| ceiling p50 ${c.p50.median} ms  p99 ${c.p99.median} ms  errors ${c.errors}\n`,
     );
   }
   return results;
