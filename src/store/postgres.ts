@@ -108,6 +108,11 @@ const isConnectionFault = (error: unknown) => {
 
 /** The lock key that serializes writers of one token, on every node. */
 const tokenLockKey = (accessId: number, token: string) => `${accessId}:${token}`;
+/** The accessId and token of a tokenLockKey (tokens may hold ':', accessIds cannot). */
+const splitTokenKey = (key: string): [number, string] => {
+  const colon = key.indexOf(':');
+  return [Number(key.slice(0, colon)), key.slice(colon + 1)];
+};
 /**
  * Writers of an app hold its lock shared; deleting a definition or the app takes it
  * exclusive, so a definition cannot vanish under a write in flight. An advisory lock lives
@@ -142,7 +147,7 @@ const WRITE_PATH = {
   remove: `DELETE FROM attributes WHERE (access_id, token, name) IN
            (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]))`,
   lockCounts: `SELECT 1 FROM definitions WHERE access_id = $1 AND name = ANY($2::text[])
-               ORDER BY name COLLATE "C" FOR NO KEY UPDATE`,
+               ORDER BY ${BY_NAME} FOR NO KEY UPDATE`,
   addCounts: `UPDATE definitions d SET device_count = d.device_count + u.delta
               FROM unnest($2::text[], $3::bigint[]) AS u(name, delta)
               WHERE d.access_id = $1 AND d.name = u.name`,
@@ -317,10 +322,7 @@ export class PostgresStore implements Store {
         [...accessIds.map(() => true), ...keys.map(() => false)],
       ]),
     );
-    const pairs = keys.map((key) => [
-      Number(key.slice(0, key.indexOf(':'))),
-      key.slice(key.indexOf(':') + 1),
-    ]);
+    const pairs = keys.map(splitTokenKey);
     const names = new Set<string>();
     for (const { write } of jobs) {
       if (write.cmd === 3) for (const name of write.names) names.add(name);
@@ -356,7 +358,7 @@ export class PostgresStore implements Store {
       deltas.set(id, forApp.set(name, (forApp.get(name) ?? 0) + delta));
     };
     for (const [i, key] of keys.entries()) {
-      const [id, token] = pairs[i] as [number, string];
+      const [id, token] = pairs[i]!;
       const was = before.get(key)!;
       const now = after.get(key)!;
       for (const [name, value] of now) {
@@ -402,7 +404,7 @@ export class PostgresStore implements Store {
   }
 
   private readonly reads = new TurnBatcher<string, AttributeMap>(async (keys) => {
-    const pairs = keys.map((key) => [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)]);
+    const pairs = keys.map(splitTokenKey);
     const rows = await this.pool.query<[string, string, string, string]>({
       ...prepared('tokens', [pairs.map(([id]) => id), pairs.map(([, token]) => token)]),
       rowMode: 'array',
