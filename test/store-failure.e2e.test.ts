@@ -32,6 +32,17 @@ describe('a failing store answers 1008004 with HTTP 500 and changes nothing', ()
       },
     });
     db.exec('DROP TRIGGER fail');
+    // the failure is timed and counted as an error, the earlier write as ok
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /attrd_store_operation_duration_seconds_count\{op="writeAttributes",outcome="error"\} 1\n/,
+    );
+    expect(metrics).toMatch(
+      /attrd_store_operation_duration_seconds_count\{op="writeAttributes",outcome="ok"\} 1\n/,
+    );
+    expect(metrics).toMatch(
+      /attrd_http_requests_total\{route="\/v3\/device\/set_custom_attribute",method="POST",status="500",cmd="1",retCode="1008004"\} 1\n/,
+    );
     expect((await server.device(app, { cmd: 5, token: 't' })).body.attributeInfo.attributeMap).toEqual({
       level: 'before',
     });

@@ -71,6 +71,47 @@ export function observability(inner: Store, metricsToken: string | undefined) {
     });
   }
 
+  // prom-client hashes a labels object on every call; its labelled children do not, so the
+  // children are kept, one per label set seen (label sets are few: routes, ops, outcomes).
+  const opTimers = new Map<string, { ok: (s: number) => void; error: (s: number) => void }>();
+  const opTimer = (op: string) => {
+    let timer = opTimers.get(op);
+    if (!timer) {
+      const ok = storeLatency.labels(op, 'ok');
+      const error = storeLatency.labels(op, 'error');
+      timer = { ok: (s) => ok.observe(s), error: (s) => error.observe(s) };
+      opTimers.set(op, timer);
+    }
+    return timer;
+  };
+  const wrappers = new Map<string, { fn: (...args: unknown[]) => unknown; wrapper: unknown }>();
+  const wrap = (op: string, fn: (...args: unknown[]) => unknown) => {
+    const timer = opTimer(op);
+    return (...args: unknown[]) => {
+      const start = performance.now();
+      let result: unknown;
+      try {
+        result = fn.apply(inner, args);
+      } catch (error) {
+        timer.error((performance.now() - start) / 1000);
+        throw error;
+      }
+      if (result instanceof Promise) {
+        return result.then(
+          (v) => {
+            timer.ok((performance.now() - start) / 1000);
+            return v;
+          },
+          (error) => {
+            timer.error((performance.now() - start) / 1000);
+            throw error;
+          },
+        );
+      }
+      timer.ok((performance.now() - start) / 1000);
+      return result;
+    };
+  };
   const store = new Proxy(inner, {
     get(target, prop) {
       // the store itself as `this`: getters and private fields work as without the proxy
@@ -82,32 +123,35 @@ export function observability(inner: Store, metricsToken: string | undefined) {
         prop === 'onWriteBatch'
       )
         return value;
-      return (...args: unknown[]) => {
-        const end = storeLatency.startTimer({ op: prop });
-        let result: unknown;
-        try {
-          result = value.apply(target, args);
-        } catch (error) {
-          end({ outcome: 'error' });
-          throw error;
-        }
-        if (result instanceof Promise) {
-          return result.then(
-            (v) => {
-              end({ outcome: 'ok' });
-              return v;
-            },
-            (error) => {
-              end({ outcome: 'error' });
-              throw error;
-            },
-          );
-        }
-        end({ outcome: 'ok' });
-        return result;
-      };
+      const cached = wrappers.get(prop);
+      if (cached && cached.fn === value) return cached.wrapper;
+      const wrapper = wrap(prop, value as (...args: unknown[]) => unknown);
+      wrappers.set(prop, { fn: value as (...args: unknown[]) => unknown, wrapper });
+      return wrapper;
     },
   });
+
+  type Child = { inc(): void };
+  const requestCounters = new Map<string, Child>();
+  const countRequest = (route: string, method: string, status: number, cmd: string, ret: string) => {
+    const key = `${route}\0${method}\0${status}\0${cmd}\0${ret}`;
+    let child = requestCounters.get(key);
+    if (!child) {
+      child = requests.labels(route, method, String(status), cmd, ret);
+      requestCounters.set(key, child);
+    }
+    child.inc();
+  };
+  const latencyChildren = new Map<string, { observe(seconds: number): void }>();
+  const observeLatency = (route: string, method: string, seconds: number) => {
+    const key = `${route}\0${method}`;
+    let child = latencyChildren.get(key);
+    if (!child) {
+      child = latency.labels(route, method);
+      latencyChildren.set(key, child);
+    }
+    child.observe(seconds);
+  };
 
   const expected = metricsToken === undefined ? undefined : Buffer.from(`Bearer ${metricsToken}`);
   const retCodes = new WeakMap<FastifyRequest, string>();
@@ -130,14 +174,14 @@ export function observability(inner: Store, metricsToken: string | undefined) {
       const cmd = cmds.get(request);
       const retCode = retCodes.get(request);
       const seconds = reply.elapsedTime / 1000;
-      requests.inc({
+      countRequest(
         route,
-        method: request.method,
-        status: reply.statusCode,
-        cmd: cmd === undefined ? '' : String(cmd),
-        retCode: retCode ?? '',
-      });
-      latency.observe({ route, method: request.method }, seconds);
+        request.method,
+        reply.statusCode,
+        cmd === undefined ? '' : String(cmd),
+        retCode ?? '',
+      );
+      observeLatency(route, request.method, seconds);
       done();
       const log = request.log as { isLevelEnabled?: (level: string) => boolean };
       if (log.isLevelEnabled?.('info') === false) return; // skip building the line
