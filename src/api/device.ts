@@ -5,7 +5,7 @@ import { type DeviceFailure, deviceFailure, RetCode, retCodes } from '../domain/
 import { parseDeviceRequest } from '../domain/request.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './deps.js';
-import { noteCmd } from './observability.js';
+import { noteCmd, noteRetCode } from './observability.js';
 import { RateLimiter } from './rate-limit.js';
 
 export const DEVICE_PATH = '/v3/device/set_custom_attribute';
@@ -23,6 +23,7 @@ export interface DeviceRouteOptions {
 }
 
 function sendFailure(reply: FastifyReply, failure: DeviceFailure): FastifyReply {
+  noteRetCode(reply.request, failure.retCode);
   return reply
     .code(retCodes[failure.retCode].httpStatus)
     .type('application/json; charset=utf-8')
@@ -131,10 +132,12 @@ export async function deviceRoutes(app: FastifyInstance, options: DeviceRouteOpt
     reply.type('application/json; charset=utf-8');
     if (command.cmd === 5) {
       const attributeMap = await store.readAttributes(appInfo.accessId, command.token);
+      noteRetCode(request, 0);
       return reply.send(JSON.stringify({ retCode: 0, errMsg: 'success', attributeInfo: { attributeMap } }));
     }
     const outcome = await store.writeAttributes(appInfo.accessId, command);
     if (!outcome.ok) return sendFailure(reply, outcome.failure);
+    noteRetCode(request, 0);
     if (outcome.invalidAttribute.length === 0) return reply.send(SUCCESS);
     return reply.send(
       JSON.stringify({ retCode: 0, errMsg: 'success', invalidAttribute: outcome.invalidAttribute }),

@@ -1,14 +1,24 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '../store/store.js';
+import { FastCounter, FastHistogram } from './metrics.js';
 
-const cmds = new WeakMap<FastifyRequest, number>();
+const outcomes = new WeakMap<FastifyRequest, { cmd?: number; retCode?: number }>();
 
 /** The device route notes the request's cmd here, for metrics and the request log line. */
 export function noteCmd(request: FastifyRequest, cmd: number): void {
-  cmds.set(request, cmd);
+  const outcome = outcomes.get(request);
+  if (outcome) outcome.cmd = cmd;
+  else outcomes.set(request, { cmd });
+}
+
+/** The device route notes the retCode it answers, for metrics and the request log line. */
+export function noteRetCode(request: FastifyRequest, retCode: number): void {
+  const outcome = outcomes.get(request);
+  if (outcome) outcome.retCode = retCode;
+  else outcomes.set(request, { retCode });
 }
 
 /** A client's x-request-id when it is short printable ASCII; otherwise a new UUID. */
@@ -16,8 +26,6 @@ export function requestId(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
   return typeof given === 'string' && /^[\x21-\x7e]{1,128}$/.test(given) ? given : randomUUID();
 }
-
-const RET_CODE = /^\{"retCode":(-?\d+)/;
 
 /**
  * Metrics (Prometheus, one registry per app) and the one log line per request.
@@ -27,26 +35,26 @@ const RET_CODE = /^\{"retCode":(-?\d+)/;
 export function observability(inner: Store, metricsToken: string | undefined) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'attrd_' });
-  const requests = new Counter({
-    name: 'attrd_http_requests_total',
-    help: 'HTTP requests by route, method, status, TPNS cmd and retCode',
-    labelNames: ['route', 'method', 'status', 'cmd', 'retCode'] as const,
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: 'attrd_http_request_duration_seconds',
-    help: 'HTTP request latency by route and method',
-    labelNames: ['route', 'method'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
-  const storeLatency = new Histogram({
-    name: 'attrd_store_operation_duration_seconds',
-    help: 'Store operation latency by operation and outcome',
-    labelNames: ['op', 'outcome'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-    registers: [registry],
-  });
+  const requests = new FastCounter(
+    'attrd_http_requests_total',
+    'HTTP requests by route, method, status, TPNS cmd and retCode',
+    ['route', 'method', 'status', 'cmd', 'retCode'],
+    registry,
+  );
+  const latency = new FastHistogram(
+    'attrd_http_request_duration_seconds',
+    'HTTP request latency by route and method',
+    ['route', 'method'],
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registry,
+  );
+  const storeLatency = new FastHistogram(
+    'attrd_store_operation_duration_seconds',
+    'Store operation latency by operation and outcome',
+    ['op', 'outcome'],
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registry,
+  );
   const batches = new Histogram({
     name: 'attrd_store_write_batch_size',
     help: 'Writes committed together in one store transaction',
@@ -71,18 +79,10 @@ export function observability(inner: Store, metricsToken: string | undefined) {
     });
   }
 
-  // prom-client hashes a labels object on every call; its labelled children do not, so the
-  // children are kept, one per label set seen (label sets are few: routes, ops, outcomes).
-  const opTimers = new Map<string, { ok: (s: number) => void; error: (s: number) => void }>();
   const opTimer = (op: string) => {
-    let timer = opTimers.get(op);
-    if (!timer) {
-      const ok = storeLatency.labels(op, 'ok');
-      const error = storeLatency.labels(op, 'error');
-      timer = { ok: (s) => ok.observe(s), error: (s) => error.observe(s) };
-      opTimers.set(op, timer);
-    }
-    return timer;
+    const ok = storeLatency.child(op, 'ok');
+    const error = storeLatency.child(op, 'error');
+    return { ok: (s: number) => ok.observe(s), error: (s: number) => error.observe(s) };
   };
   const wrappers = new Map<string, { fn: (...args: unknown[]) => unknown; wrapper: unknown }>();
   const wrap = (op: string, fn: (...args: unknown[]) => unknown) => {
@@ -131,30 +131,7 @@ export function observability(inner: Store, metricsToken: string | undefined) {
     },
   });
 
-  type Child = { inc(): void };
-  const requestCounters = new Map<string, Child>();
-  const countRequest = (route: string, method: string, status: number, cmd: string, ret: string) => {
-    const key = `${route}\0${method}\0${status}\0${cmd}\0${ret}`;
-    let child = requestCounters.get(key);
-    if (!child) {
-      child = requests.labels(route, method, String(status), cmd, ret);
-      requestCounters.set(key, child);
-    }
-    child.inc();
-  };
-  const latencyChildren = new Map<string, { observe(seconds: number): void }>();
-  const observeLatency = (route: string, method: string, seconds: number) => {
-    const key = `${route}\0${method}`;
-    let child = latencyChildren.get(key);
-    if (!child) {
-      child = latency.labels(route, method);
-      latencyChildren.set(key, child);
-    }
-    child.observe(seconds);
-  };
-
   const expected = metricsToken === undefined ? undefined : Buffer.from(`Bearer ${metricsToken}`);
-  const retCodes = new WeakMap<FastifyRequest, string>();
 
   async function plugin(app: FastifyInstance): Promise<void> {
     // Callback hooks, not async ones: they run on every request, and cost less this way.
@@ -162,26 +139,21 @@ export function observability(inner: Store, metricsToken: string | undefined) {
       reply.header('x-request-id', request.id);
       done();
     });
-    app.addHook('onSend', (request, _reply, payload, done) => {
-      if (typeof payload === 'string') {
-        const match = RET_CODE.exec(payload);
-        if (match) retCodes.set(request, match[1]!);
-      }
-      done(null, payload);
-    });
     app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
-      const cmd = cmds.get(request);
-      const retCode = retCodes.get(request);
-      const seconds = reply.elapsedTime / 1000;
-      countRequest(
-        route,
-        request.method,
-        reply.statusCode,
-        cmd === undefined ? '' : String(cmd),
-        retCode ?? '',
-      );
-      observeLatency(route, request.method, seconds);
+      const tpns = outcomes.get(request);
+      const cmd = tpns?.cmd;
+      const retCode = tpns?.retCode;
+      requests
+        .child(
+          route,
+          request.method,
+          String(reply.statusCode),
+          cmd === undefined ? '' : String(cmd),
+          retCode === undefined ? '' : String(retCode),
+        )
+        .inc();
+      latency.child(route, request.method).observe(reply.elapsedTime / 1000);
       done();
       const log = request.log as { isLevelEnabled?: (level: string) => boolean };
       if (log.isLevelEnabled?.('info') === false) return; // skip building the line
@@ -191,7 +163,7 @@ export function observability(inner: Store, metricsToken: string | undefined) {
           route,
           status: reply.statusCode,
           ...(cmd === undefined ? {} : { cmd }),
-          ...(retCode === undefined ? {} : { retCode: Number(retCode) }),
+          ...(retCode === undefined ? {} : { retCode }),
           ms: Math.round(reply.elapsedTime * 10) / 10,
           remote: request.ip,
         },
