@@ -98,7 +98,9 @@ describe('SQLite background checkpoints', () => {
     const store = await fill(path, 5000);
     const inFile = () => statSync(path).size;
     const before = inFile();
-    for (let i = 0; i < 100 && inFile() <= before; i++) await new Promise((r) => setTimeout(r, 20));
+    // a checkpoint writes the file page by page: wait for all of it, not for its first page
+    const copied = () => inFile() > before + 5000 * 200;
+    for (let i = 0; i < 250 && !copied(); i++) await new Promise((r) => setTimeout(r, 20));
     expect(inFile()).toBeGreaterThan(before + 5000 * 200);
     await store.close();
     expect(existsSync(`${path}-wal`)).toBe(false);

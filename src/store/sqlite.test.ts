@@ -65,4 +65,59 @@ describe('SQLite specifics', () => {
     expect((await store.getDefinition(1500000001, 'level'))?.deviceCount).toBe(1);
     await store.close();
   });
+
+  const lockedStore = async (name: string, busyRetryMs: number) => {
+    const path = join(dir, name);
+    const store = openSqliteStore({ path, busyTimeoutMs: 20, busyRetryMs, backgroundCheckpoint: false });
+    await store.createApp({
+      accessId: 1500000001,
+      secretKey: 's',
+      name: 'n',
+      region: 'default',
+      createdAt: 1,
+      rateLimitPerSecond: null,
+    });
+    await store.createDefinition(1500000001, 'level', '', 1);
+    // Another connection holds the write lock, as the checkpoint worker or a backup can.
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    return { store, other };
+  };
+
+  it('retries writes while another connection holds the lock, in the order they came', async () => {
+    const { store, other } = await lockedStore('locked.db', 10_000);
+    const first = store.writeAttributes(1500000001, { cmd: 1, token: 't', attributes: [['level', '1']] });
+    await new Promise((r) => setTimeout(r, 100)); // the first batch has met the lock by now
+    const second = store.writeAttributes(1500000001, { cmd: 1, token: 't', attributes: [['level', '2']] });
+    setTimeout(() => other.exec('COMMIT'), 200);
+    await expect(first).resolves.toEqual({ ok: true, invalidAttribute: [] });
+    await expect(second).resolves.toEqual({ ok: true, invalidAttribute: [] });
+    expect(await store.readAttributes(1500000001, 't')).toEqual({ level: '2' });
+    expect((await store.getDefinition(1500000001, 'level'))?.deviceCount).toBe(1);
+    other.close();
+    await store.close();
+  });
+
+  it('fails the writes, changing nothing, when the lock outlasts the retry time', async () => {
+    const { store, other } = await lockedStore('locked-long.db', 150);
+    const write = store.writeAttributes(1500000001, { cmd: 1, token: 't', attributes: [['level', '1']] });
+    await expect(write).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    other.exec('COMMIT');
+    other.close();
+    expect(await store.readAttributes(1500000001, 't')).toEqual({});
+    expect((await store.getDefinition(1500000001, 'level'))?.deviceCount).toBe(0);
+    await store.close();
+  });
+
+  it('closes only after writes queued behind a lock are committed', async () => {
+    const { store, other } = await lockedStore('locked-close.db', 10_000);
+    const write = store.writeAttributes(1500000001, { cmd: 1, token: 't', attributes: [['level', '1']] });
+    setTimeout(() => other.exec('COMMIT'), 150);
+    await store.close();
+    await expect(write).resolves.toEqual({ ok: true, invalidAttribute: [] });
+    other.close();
+    const again = openSqliteStore({ path: join(dir, 'locked-close.db') });
+    expect(await again.readAttributes(1500000001, 't')).toEqual({ level: '1' });
+    await again.close();
+  });
 });

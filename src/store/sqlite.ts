@@ -25,6 +25,10 @@ export interface SqliteOptions {
   readonly maxBatch?: number;
   /** Checkpoint the WAL on a worker thread rather than inside commits (default: on for files). */
   readonly backgroundCheckpoint?: boolean;
+  /** How long one statement waits for another connection's lock (SQLite busy_timeout). */
+  readonly busyTimeoutMs?: number;
+  /** How long a batch of device writes is retried while the database is locked. */
+  readonly busyRetryMs?: number;
 }
 
 interface AppRow {
@@ -55,7 +59,14 @@ interface PendingWrite {
   readonly write: DeviceWrite;
   readonly resolve: (outcome: WriteOutcome) => void;
   readonly reject: (error: unknown) => void;
+  /** When its batch first found the database locked. */
+  lockedSince?: number;
 }
+
+const BUSY_RETRY_DELAY_MS = 10;
+const isBusy = (error: unknown): boolean =>
+  typeof (error as { code?: unknown })?.code === 'string' &&
+  (error as { code: string }).code.startsWith('SQLITE_BUSY');
 
 const toApp = (row: AppRow): App => ({
   accessId: row.access_id,
@@ -88,7 +99,7 @@ export function openSqliteStore(options: SqliteOptions): SqliteStore {
   try {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     // 64 MiB of page cache (default 2 MiB): the inner pages of a store with millions of
     // tokens stay in memory, so a random token costs one leaf page read, not four.
     db.pragma('cache_size = -65536');
@@ -103,7 +114,7 @@ export function openSqliteStore(options: SqliteOptions): SqliteStore {
         },
       });
     }
-    return new SqliteStore(db, options.maxBatch ?? 512, checkpointer);
+    return new SqliteStore(db, options.maxBatch ?? 512, checkpointer, options.busyRetryMs ?? 10_000);
   } catch (error) {
     db.close();
     throw error;
@@ -132,6 +143,7 @@ function migrate(db: Database.Database): void {
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private pending: PendingWrite[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   private readonly q;
@@ -145,6 +157,7 @@ export class SqliteStore implements Store {
     readonly db: Database.Database,
     private readonly maxBatch: number,
     private readonly checkpointer?: Checkpointer,
+    private readonly busyRetryMs = 10_000,
   ) {
     this.q = {
       insertApp: db.prepare(
@@ -272,13 +285,28 @@ export class SqliteStore implements Store {
     );
   }
 
+  /**
+   * Commits the queued writes in order. A batch that finds the database locked changed
+   * nothing and goes back to the head of the queue, to be tried again in a moment, for up
+   * to `busyRetryMs`: SQLite answers SQLITE_BUSY at once, without waiting for busy_timeout,
+   * where waiting could deadlock (as when a checkpoint truncates the WAL).
+   */
   private flush = (): void => {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     while (this.pending.length > 0) {
       const jobs = this.pending.splice(0, this.maxBatch);
       let results: Array<{ outcome?: WriteOutcome; error?: unknown }>;
       try {
         results = this.applyBatch.immediate(jobs);
       } catch (error) {
+        const now = Date.now();
+        jobs[0]!.lockedSince ??= now;
+        if (isBusy(error) && now - jobs[0]!.lockedSince < this.busyRetryMs) {
+          this.pending.unshift(...jobs);
+          this.retryTimer = setTimeout(this.flush, BUSY_RETRY_DELAY_MS);
+          return;
+        }
         for (const job of jobs) job.reject(error);
         continue;
       }
@@ -340,6 +368,15 @@ export class SqliteStore implements Store {
     this.batchListeners.push(listener);
   }
 
+  /** Commits every write queued so far, waiting out a locked database (see flush). */
+  private async drain(): Promise<void> {
+    this.flush();
+    while (this.pending.length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_DELAY_MS));
+      this.flush();
+    }
+  }
+
   /** Writes queued but not yet committed. */
   get pendingWrites(): number {
     return this.pending.length;
@@ -356,7 +393,7 @@ export class SqliteStore implements Store {
   /** One immediate transaction, after every write queued before it: all or nothing. */
   async importAttributes(accessId: number, rows: readonly ImportRow[]): Promise<number> {
     if (this.closed) throw new Error('the store is closed');
-    this.flush();
+    await this.drain();
     return this.importRows.immediate(accessId, rows);
   }
 
@@ -493,8 +530,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
+    await this.drain();
     await this.checkpointer?.stop();
     this.db.close();
   }
