@@ -109,6 +109,19 @@ describe('SQLite specifics', () => {
     await store.close();
   });
 
+  it('retries admin changes while another connection holds the lock', async () => {
+    const { store, other } = await lockedStore('locked-admin.db', 10_000);
+    expect(await store.getApp(1500000001)).toMatchObject({ name: 'n' }); // cached now
+    const renamed = store.updateApp(1500000001, { name: 'renamed' });
+    const defined = store.createDefinition(1500000001, 'tier', '', 2);
+    setTimeout(() => other.exec('COMMIT'), 150);
+    expect(await renamed).toMatchObject({ name: 'renamed' });
+    expect(await defined).toMatchObject({ name: 'tier', deviceCount: 0 });
+    expect(await store.getApp(1500000001)).toMatchObject({ name: 'renamed' });
+    other.close();
+    await store.close();
+  });
+
   it('closes only after writes queued behind a lock are committed', async () => {
     const { store, other } = await lockedStore('locked-close.db', 10_000);
     const write = store.writeAttributes(1500000001, { cmd: 1, token: 't', attributes: [['level', '1']] });

@@ -368,6 +368,24 @@ export class SqliteStore implements Store {
     this.batchListeners.push(listener);
   }
 
+  /**
+   * Runs a write now, or again while the database is locked (see flush), for up to
+   * busyRetryMs. `forget` drops what it changes from the caches, in the same turn.
+   */
+  private async retryLocked<T>(write: () => T, forget?: number): Promise<T> {
+    const started = Date.now();
+    for (;;) {
+      try {
+        const result = write();
+        if (forget !== undefined) this.forget(forget);
+        return result;
+      } catch (error) {
+        if (!isBusy(error) || Date.now() - started >= this.busyRetryMs) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_DELAY_MS));
+    }
+  }
+
   /** Commits every write queued so far, waiting out a locked database (see flush). */
   private async drain(): Promise<void> {
     this.flush();
@@ -394,7 +412,7 @@ export class SqliteStore implements Store {
   async importAttributes(accessId: number, rows: readonly ImportRow[]): Promise<number> {
     if (this.closed) throw new Error('the store is closed');
     await this.drain();
-    return this.importRows.immediate(accessId, rows);
+    return this.retryLocked(() => this.importRows.immediate(accessId, rows));
   }
 
   async readAttributes(accessId: number, token: string): Promise<AttributeMap> {
@@ -402,14 +420,17 @@ export class SqliteStore implements Store {
   }
 
   async createApp(app: App): Promise<boolean> {
-    this.forget(app.accessId);
-    const r = this.q.insertApp.run(
+    const r = await this.retryLocked(
+      () =>
+        this.q.insertApp.run(
+          app.accessId,
+          app.secretKey,
+          app.name,
+          app.region,
+          app.createdAt,
+          app.rateLimitPerSecond,
+        ),
       app.accessId,
-      app.secretKey,
-      app.name,
-      app.region,
-      app.createdAt,
-      app.rateLimitPerSecond,
     );
     return r.changes === 1;
   }
@@ -430,24 +451,30 @@ export class SqliteStore implements Store {
   }
 
   async setSecret(accessId: number, secretKey: string): Promise<boolean> {
-    this.forget(accessId);
-    return this.q.setSecret.run(secretKey, accessId).changes === 1;
+    const r = await this.retryLocked(() => this.q.setSecret.run(secretKey, accessId), accessId);
+    return r.changes === 1;
   }
 
   async updateApp(accessId: number, changes: AppChanges): Promise<App | undefined> {
-    this.forget(accessId);
     const setsLimit = changes.rateLimitPerSecond !== undefined;
-    const r = this.q.updateApp.run(
-      changes.name ?? null,
-      setsLimit ? 1 : 0,
-      changes.rateLimitPerSecond ?? null,
+    const r = await this.retryLocked(
+      () =>
+        this.q.updateApp.run(
+          changes.name ?? null,
+          setsLimit ? 1 : 0,
+          changes.rateLimitPerSecond ?? null,
+          accessId,
+        ),
       accessId,
     );
     return r.changes === 1 ? this.getApp(accessId) : undefined;
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<void> {
-    this.q.appendAudit.run(entry.at, entry.actor, entry.action, entry.accessId, JSON.stringify(entry.detail));
+    const detail = JSON.stringify(entry.detail);
+    await this.retryLocked(() =>
+      this.q.appendAudit.run(entry.at, entry.actor, entry.action, entry.accessId, detail),
+    );
   }
 
   async listAudit(limit: number, beforeId?: number): Promise<AuditEntry[]> {
@@ -455,14 +482,18 @@ export class SqliteStore implements Store {
   }
 
   async deleteApp(accessId: number): Promise<boolean> {
-    this.forget(accessId);
-    return this.db
-      .transaction(() => {
-        this.q.deleteAppAttributes.run(accessId);
-        this.q.deleteAppDefinitions.run(accessId);
-        return this.q.deleteApp.run(accessId).changes === 1;
-      })
-      .immediate();
+    const deleted = await this.retryLocked(
+      () =>
+        this.db
+          .transaction(() => {
+            this.q.deleteAppAttributes.run(accessId);
+            this.q.deleteAppDefinitions.run(accessId);
+            return this.q.deleteApp.run(accessId).changes === 1;
+          })
+          .immediate(),
+      accessId,
+    );
+    return deleted;
   }
 
   async createDefinition(
@@ -471,14 +502,19 @@ export class SqliteStore implements Store {
     description: string,
     now: number,
   ): Promise<Definition | 'exists' | 'no-app'> {
-    this.forget(accessId);
-    return this.db
-      .transaction((): Definition | 'exists' | 'no-app' => {
-        if (!this.q.getApp.get(accessId)) return 'no-app';
-        if (this.q.insertDefinition.run(accessId, name, description, now, now).changes === 0) return 'exists';
-        return toDefinition(this.q.getDefinition.get(accessId, name)!);
-      })
-      .immediate();
+    const created = await this.retryLocked(
+      () =>
+        this.db
+          .transaction((): Definition | 'exists' | 'no-app' => {
+            if (!this.q.getApp.get(accessId)) return 'no-app';
+            if (this.q.insertDefinition.run(accessId, name, description, now, now).changes === 0)
+              return 'exists';
+            return toDefinition(this.q.getDefinition.get(accessId, name)!);
+          })
+          .immediate(),
+      accessId,
+    );
+    return created;
   }
 
   async listDefinitions(accessId: number): Promise<Definition[] | undefined> {
@@ -497,19 +533,24 @@ export class SqliteStore implements Store {
     description: string,
     now: number,
   ): Promise<Definition | undefined> {
-    if (this.q.describeDefinition.run(description, now, accessId, name).changes === 0) return undefined;
+    const r = await this.retryLocked(() => this.q.describeDefinition.run(description, now, accessId, name));
+    if (r.changes === 0) return undefined;
     return toDefinition(this.q.getDefinition.get(accessId, name)!);
   }
 
   async deleteDefinition(accessId: number, name: string): Promise<boolean> {
-    this.forget(accessId);
-    return this.db
-      .transaction(() => {
-        if (this.q.deleteDefinition.run(accessId, name).changes === 0) return false;
-        this.q.deleteDefinitionValues.run(accessId, name);
-        return true;
-      })
-      .immediate();
+    const deleted = await this.retryLocked(
+      () =>
+        this.db
+          .transaction(() => {
+            if (this.q.deleteDefinition.run(accessId, name).changes === 0) return false;
+            this.q.deleteDefinitionValues.run(accessId, name);
+            return true;
+          })
+          .immediate(),
+      accessId,
+    );
+    return deleted;
   }
 
   async getSetting(key: string): Promise<string | undefined> {
@@ -517,11 +558,11 @@ export class SqliteStore implements Store {
   }
 
   async initSetting(key: string, value: string): Promise<boolean> {
-    return this.q.initSetting.run(key, value).changes === 1;
+    return (await this.retryLocked(() => this.q.initSetting.run(key, value))).changes === 1;
   }
 
   async putSetting(key: string, value: string): Promise<void> {
-    this.q.putSetting.run(key, value);
+    await this.retryLocked(() => this.q.putSetting.run(key, value));
   }
 
   async ping(): Promise<void> {
