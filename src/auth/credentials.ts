@@ -50,11 +50,24 @@ export function parseClaim(headers: Headers): Claim | undefined {
   return { scheme: 'signature', accessId: Number(id), timeStamp, sign: signature };
 }
 
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
 /** Equal-length digests make the comparison constant-time whatever the inputs' lengths. */
-function safeEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
-  const da = createHash('sha256').update(a).digest();
-  const db = createHash('sha256').update(b).digest();
-  return timingSafeEqual(da, db);
+function safeEqual(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+// The digests of app secrets, kept: a secret is hashed once, not on every request. Bounded:
+// emptied when full (the secrets are in the store's app cache anyway).
+const secretDigests = new Map<string, Buffer>();
+function secretDigest(secret: string): Buffer {
+  let known = secretDigests.get(secret);
+  if (!known) {
+    if (secretDigests.size >= 10_000) secretDigests.clear();
+    known = digest(secret);
+    secretDigests.set(secret, known);
+  }
+  return known;
 }
 
 /** A secret to check against when the accessId is unknown, so both paths cost the same. */
@@ -75,7 +88,7 @@ export function verifyClaim(
   const secret = secretKey ?? DUMMY_SECRET;
   let good: boolean;
   if (claim.scheme === 'basic') {
-    good = safeEqual(claim.secretKey, secret);
+    good = timingSafeEqual(digest(claim.secretKey), secretDigest(secret));
   } else {
     const expected = sign(secret, claim.timeStamp, String(claim.accessId), body);
     good = safeEqual(claim.sign, expected) && Math.abs(nowSeconds - Number(claim.timeStamp)) <= windowSeconds;
