@@ -5,21 +5,23 @@ import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '../store/store.js';
 import { FastCounter, FastHistogram } from './metrics.js';
 
-const outcomes = new WeakMap<FastifyRequest, { cmd?: number; retCode?: number }>();
+interface TpnsOutcome {
+  cmd?: number;
+  retCode?: number;
+}
+const outcomes = new WeakMap<FastifyRequest, TpnsOutcome>();
+
+function note(request: FastifyRequest, noted: TpnsOutcome): void {
+  const outcome = outcomes.get(request);
+  if (outcome) Object.assign(outcome, noted);
+  else outcomes.set(request, noted);
+}
 
 /** The device route notes the request's cmd here, for metrics and the request log line. */
-export function noteCmd(request: FastifyRequest, cmd: number): void {
-  const outcome = outcomes.get(request);
-  if (outcome) outcome.cmd = cmd;
-  else outcomes.set(request, { cmd });
-}
+export const noteCmd = (request: FastifyRequest, cmd: number): void => note(request, { cmd });
 
 /** The device route notes the retCode it answers, for metrics and the request log line. */
-export function noteRetCode(request: FastifyRequest, retCode: number): void {
-  const outcome = outcomes.get(request);
-  if (outcome) outcome.retCode = retCode;
-  else outcomes.set(request, { retCode });
-}
+export const noteRetCode = (request: FastifyRequest, retCode: number): void => note(request, { retCode });
 
 /** A client's x-request-id when it is short printable ASCII; otherwise a new UUID. */
 export function requestId(request: IncomingMessage): string {
@@ -79,37 +81,34 @@ export function observability(inner: Store, metricsToken: string | undefined) {
     });
   }
 
-  const opTimer = (op: string) => {
-    const ok = storeLatency.child(op, 'ok');
-    const error = storeLatency.child(op, 'error');
-    return { ok: (s: number) => ok.observe(s), error: (s: number) => error.observe(s) };
-  };
   const wrappers = new Map<string, { fn: (...args: unknown[]) => unknown; wrapper: unknown }>();
+  const secondsSince = (start: number) => (performance.now() - start) / 1000;
   const wrap = (op: string, fn: (...args: unknown[]) => unknown) => {
-    const timer = opTimer(op);
+    const ok = storeLatency.child(op, 'ok');
+    const failed = storeLatency.child(op, 'error');
     return (...args: unknown[]) => {
       const start = performance.now();
       let result: unknown;
       try {
         result = fn.apply(inner, args);
       } catch (error) {
-        timer.error((performance.now() - start) / 1000);
+        failed.observe(secondsSince(start));
         throw error;
       }
-      if (result instanceof Promise) {
-        return result.then(
-          (v) => {
-            timer.ok((performance.now() - start) / 1000);
-            return v;
-          },
-          (error) => {
-            timer.error((performance.now() - start) / 1000);
-            throw error;
-          },
-        );
+      if (!(result instanceof Promise)) {
+        ok.observe(secondsSince(start));
+        return result;
       }
-      timer.ok((performance.now() - start) / 1000);
-      return result;
+      return result.then(
+        (v) => {
+          ok.observe(secondsSince(start));
+          return v;
+        },
+        (error) => {
+          failed.observe(secondsSince(start));
+          throw error;
+        },
+      );
     };
   };
   const store = new Proxy(inner, {

@@ -22,26 +22,33 @@ function header(headers: Headers, name: string): string | undefined {
   return Array.isArray(value) ? undefined : value;
 }
 
-// A client sends the same Basic header on every request: its claim is parsed once and kept
-// (bounded: emptied when full, so junk headers cannot grow memory). Claims are frozen.
-const basicClaims = new Map<string, Claim>();
+/**
+ * `map`'s value for `key`, made once by `make` and kept. Bounded: the map is emptied when
+ * it holds 10,000, so keys sent by clients (junk included) cannot grow memory.
+ */
+function remember<V>(map: Map<string, V>, key: string, make: (key: string) => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    if (map.size >= 10_000) map.clear();
+    value = make(key);
+    map.set(key, value);
+  }
+  return value;
+}
 
-function parseBasic(authorization: string): Claim | undefined {
+// A client sends the same Basic header on every request: its claim is parsed once and kept.
+// Claims are frozen; a malformed header is kept as null.
+const basicClaims = new Map<string, Claim | null>();
+
+function parseBasic(authorization: string): Claim | null {
   const match = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(authorization);
-  if (!match) return undefined;
+  if (!match) return null;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
+  if (colon < 0) return null;
   const id = decoded.slice(0, colon);
-  if (!ACCESS_ID.test(id)) return undefined;
-  const claim: Claim = Object.freeze({
-    scheme: 'basic',
-    accessId: Number(id),
-    secretKey: decoded.slice(colon + 1),
-  });
-  if (basicClaims.size >= 10_000) basicClaims.clear();
-  basicClaims.set(authorization, claim);
-  return claim;
+  if (!ACCESS_ID.test(id)) return null;
+  return Object.freeze({ scheme: 'basic', accessId: Number(id), secretKey: decoded.slice(colon + 1) });
 }
 
 /**
@@ -53,7 +60,7 @@ function parseBasic(authorization: string): Claim | undefined {
 export function parseClaim(headers: Headers): Claim | undefined {
   const authorization = header(headers, 'authorization');
   if (authorization !== undefined && /^Basic\b/i.test(authorization)) {
-    return basicClaims.get(authorization) ?? parseBasic(authorization);
+    return remember(basicClaims, authorization, parseBasic) ?? undefined;
   }
   const id = header(headers, 'accessid');
   const timeStamp = header(headers, 'timestamp');
@@ -77,15 +84,7 @@ function safeEqual(a: string, b: string): boolean {
 // only for a secret someone already sent, which tells an attacker nothing that the answer
 // to that same secret would not.)
 const secretDigests = new Map<string, Buffer>();
-function secretDigest(secret: string): Buffer {
-  let known = secretDigests.get(secret);
-  if (!known) {
-    if (secretDigests.size >= 10_000) secretDigests.clear();
-    known = digest(secret);
-    secretDigests.set(secret, known);
-  }
-  return known;
-}
+const secretDigest = (secret: string): Buffer => remember(secretDigests, secret, digest);
 
 /** A secret to check against when the accessId is unknown, so both paths cost the same. */
 const DUMMY_SECRET = '00000000000000000000000000000000';

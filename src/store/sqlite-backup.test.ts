@@ -2,19 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { testApp } from './app.fixture.js';
 import { openSqliteStore } from './sqlite.js';
 import { backupSqlite, restoreSqlite, verifySqliteFile } from './sqlite-backup.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'attrd-backup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const app = {
-  accessId: 1500000001,
-  secretKey: 's',
-  name: 'n',
-  region: 'default',
-  createdAt: 1,
-  rateLimitPerSecond: null,
-};
+const app = testApp;
 const set = (token: string, value: string) => ({
   cmd: 1 as const,
   token,

@@ -4,20 +4,14 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { App } from '../domain/model.js';
+import { testApp } from './app.fixture.js';
 import { openSqliteStore } from './sqlite.js';
 import { Checkpointer } from './sqlite-checkpoint.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'attrd-sqlite-cache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-const app: App = {
-  accessId: 1500000001,
-  secretKey: 'first-secret',
-  name: 'n',
-  region: 'default',
-  createdAt: 1,
-  rateLimitPerSecond: null,
-};
+const app: App = { ...testApp, secretKey: 'first-secret' };
 
 describe('SQLite caches of apps and definitions', () => {
   it('honours its own changes at once', async () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSqliteStore } from './sqlite.js';
+import { testApp } from './app.fixture.js';
+import { openSqliteStore, type SqliteOptions } from './sqlite.js';
 import { runStoreContract } from './store.contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'attrd-sqlite-'));
@@ -12,19 +13,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 runStoreContract('sqlite', async () => openSqliteStore({ path: join(dir, `contract-${n++}.db`) }));
 
+/** A store at `options.path` with the test app and its attribute `level`. */
+async function openWithLevel(options: SqliteOptions) {
+  const store = openSqliteStore(options);
+  await store.createApp(testApp);
+  await store.createDefinition(testApp.accessId, 'level', '', 1);
+  return store;
+}
+
 describe('SQLite specifics', () => {
   it('keeps acknowledged writes across a reopen of the file', async () => {
     const path = join(dir, 'reopen.db');
-    const store = openSqliteStore({ path });
-    await store.createApp({
-      accessId: 1500000001,
-      secretKey: 's',
-      name: 'n',
-      region: 'default',
-      createdAt: 1,
-      rateLimitPerSecond: null,
-    });
-    await store.createDefinition(1500000001, 'level', '', 1);
+    const store = await openWithLevel({ path });
     await store.writeAttributes(1500000001, { cmd: 1, token: 't', attributes: [['level', '7']] });
     await store.close();
     const again = openSqliteStore({ path });
@@ -42,17 +42,7 @@ describe('SQLite specifics', () => {
   });
 
   it('rejects every write of a batch whose commit fails, and applies none', async () => {
-    const path = join(dir, 'failing.db');
-    const store = openSqliteStore({ path });
-    await store.createApp({
-      accessId: 1500000001,
-      secretKey: 's',
-      name: 'n',
-      region: 'default',
-      createdAt: 1,
-      rateLimitPerSecond: null,
-    });
-    await store.createDefinition(1500000001, 'level', '', 1);
+    const store = await openWithLevel({ path: join(dir, 'failing.db') });
     // A trigger that aborts the whole statement stands in for a store failure (disk I/O, full disk).
     store.db.exec(
       "CREATE TRIGGER boom BEFORE INSERT ON attributes WHEN NEW.value = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END",
@@ -68,16 +58,7 @@ describe('SQLite specifics', () => {
 
   const lockedStore = async (name: string, busyRetryMs: number) => {
     const path = join(dir, name);
-    const store = openSqliteStore({ path, busyTimeoutMs: 20, busyRetryMs, backgroundCheckpoint: false });
-    await store.createApp({
-      accessId: 1500000001,
-      secretKey: 's',
-      name: 'n',
-      region: 'default',
-      createdAt: 1,
-      rateLimitPerSecond: null,
-    });
-    await store.createDefinition(1500000001, 'level', '', 1);
+    const store = await openWithLevel({ path, busyTimeoutMs: 20, busyRetryMs, backgroundCheckpoint: false });
     // Another connection holds the write lock, as the checkpoint worker or a backup can.
     const other = new Database(path);
     other.exec('BEGIN IMMEDIATE');

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { planWrite } from '../domain/apply.js';
 import { limits } from '../domain/limits.js';
@@ -65,8 +66,7 @@ interface PendingWrite {
 
 const BUSY_RETRY_DELAY_MS = 10;
 const isBusy = (error: unknown): boolean =>
-  typeof (error as { code?: unknown })?.code === 'string' &&
-  (error as { code: string }).code.startsWith('SQLITE_BUSY');
+  String((error as { code?: unknown } | undefined)?.code).startsWith('SQLITE_BUSY');
 
 const toApp = (row: AppRow): App => ({
   accessId: row.access_id,
@@ -382,7 +382,7 @@ export class SqliteStore implements Store {
       } catch (error) {
         if (!isBusy(error) || Date.now() - started >= this.busyRetryMs) throw error;
       }
-      await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_DELAY_MS));
+      await sleep(BUSY_RETRY_DELAY_MS);
     }
   }
 
@@ -390,7 +390,7 @@ export class SqliteStore implements Store {
   private async drain(): Promise<void> {
     this.flush();
     while (this.pending.length > 0) {
-      await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_DELAY_MS));
+      await sleep(BUSY_RETRY_DELAY_MS);
       this.flush();
     }
   }
@@ -482,7 +482,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteApp(accessId: number): Promise<boolean> {
-    const deleted = await this.retryLocked(
+    return this.retryLocked(
       () =>
         this.db
           .transaction(() => {
@@ -493,7 +493,6 @@ export class SqliteStore implements Store {
           .immediate(),
       accessId,
     );
-    return deleted;
   }
 
   async createDefinition(
@@ -502,7 +501,7 @@ export class SqliteStore implements Store {
     description: string,
     now: number,
   ): Promise<Definition | 'exists' | 'no-app'> {
-    const created = await this.retryLocked(
+    return this.retryLocked(
       () =>
         this.db
           .transaction((): Definition | 'exists' | 'no-app' => {
@@ -514,7 +513,6 @@ export class SqliteStore implements Store {
           .immediate(),
       accessId,
     );
-    return created;
   }
 
   async listDefinitions(accessId: number): Promise<Definition[] | undefined> {
@@ -539,7 +537,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteDefinition(accessId: number, name: string): Promise<boolean> {
-    const deleted = await this.retryLocked(
+    return this.retryLocked(
       () =>
         this.db
           .transaction(() => {
@@ -550,7 +548,6 @@ export class SqliteStore implements Store {
           .immediate(),
       accessId,
     );
-    return deleted;
   }
 
   async getSetting(key: string): Promise<string | undefined> {
