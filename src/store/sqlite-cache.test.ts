@@ -72,6 +72,68 @@ describe('SQLite caches of apps and definitions', () => {
   });
 });
 
+describe('SQLite reads sharing a transaction per event-loop turn', () => {
+  const setUp = async (name: string) => {
+    const path = join(dir, name);
+    const store = openSqliteStore({ path });
+    await store.createApp(app);
+    await store.createDefinition(app.accessId, 'a', '', 1);
+    await store.createDefinition(app.accessId, 'b', '', 1);
+    await store.writeAttributes(app.accessId, {
+      cmd: 1,
+      token: 't',
+      attributes: [
+        ['a', '1'],
+        ['b', '1'],
+      ],
+    });
+    await nextTurn();
+    const peek = new Database(path, { readonly: true });
+    const committed = () =>
+      peek.prepare('SELECT name, value FROM attributes WHERE token = ? ORDER BY name').raw().all('t');
+    return { store, peek, committed };
+  };
+
+  it('commits an admin change before answering it, though a read began the turn', async () => {
+    const { store, peek, committed } = await setUp('turn-admin.db');
+    expect(await store.readAttributes(app.accessId, 't')).toEqual({ a: '1', b: '1' });
+    expect(await store.deleteDefinition(app.accessId, 'b')).toBe(true);
+    // still the same turn: another connection already sees the deletion, so it is committed
+    expect(committed()).toEqual([['a', '1']]);
+    expect(await store.readAttributes(app.accessId, 't')).toEqual({ a: '1' });
+    peek.close();
+    await store.close();
+  });
+
+  it('commits device writes before answering them, though a read began the turn', async () => {
+    const { store, peek, committed } = await setUp('turn-device.db');
+    const written = store.writeAttributes(app.accessId, { cmd: 1, token: 't', attributes: [['a', '2']] });
+    // this read opens the turn's read transaction after the write was queued
+    expect(await store.readAttributes(app.accessId, 't')).toEqual({ a: '1', b: '1' });
+    expect(await written).toEqual({ ok: true, invalidAttribute: [] });
+    expect(committed()).toEqual([
+      ['a', '2'],
+      ['b', '1'],
+    ]);
+    expect(await store.readAttributes(app.accessId, 't')).toEqual({ a: '2', b: '1' });
+    peek.close();
+    await store.close();
+  });
+
+  it('sees another connection’s commit from the next turn on', async () => {
+    const { store, peek } = await setUp('turn-other.db');
+    expect(await store.readAttributes(app.accessId, 't')).toEqual({ a: '1', b: '1' });
+    const other = new Database(join(dir, 'turn-other.db'));
+    other.prepare("UPDATE attributes SET value = 'elsewhere' WHERE name = 'a'").run();
+    other.close();
+    expect(await store.readAttributes(app.accessId, 't')).toEqual({ a: '1', b: '1' });
+    await nextTurn();
+    expect(await store.readAttributes(app.accessId, 't')).toEqual({ a: 'elsewhere', b: '1' });
+    peek.close();
+    await store.close();
+  });
+});
+
 describe('SQLite background checkpoints', () => {
   const fill = async (path: string, rows: number) => {
     const store = openSqliteStore({ path });

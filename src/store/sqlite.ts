@@ -197,6 +197,8 @@ export class SqliteStore implements Store {
       deleteDefinitionValues: db.prepare('DELETE FROM attributes WHERE access_id = ? AND name = ?'),
       definedNames: db.prepare<[number], string>('SELECT name FROM definitions WHERE access_id = ?').pluck(),
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
+      begin: db.prepare('BEGIN'),
+      commit: db.prepare('COMMIT'),
       attributeNames: db
         .prepare<[number, string], string>('SELECT name FROM attributes WHERE access_id = ? AND token = ?')
         .pluck(),
@@ -240,7 +242,7 @@ export class SqliteStore implements Store {
 
     this.importRows = db.transaction((accessId: number, rows: readonly ImportRow[]): number => {
       const q = this.q;
-      this.fresh(undefined, true);
+      this.fresh();
       if (!q.getApp.get(accessId)) throw new Error(`importAttributes: no app with accessId ${accessId}`);
       const byToken = new Map<string, Record<string, string>>();
       for (const row of rows) byToken.set(row.token, { ...byToken.get(row.token), ...row.attributes });
@@ -274,15 +276,16 @@ export class SqliteStore implements Store {
       return written;
     });
 
-    this.applyBatch = db.transaction((jobs: PendingWrite[]) =>
-      this.fresh(jobs, true).map((job) => {
+    this.applyBatch = db.transaction((jobs: PendingWrite[]) => {
+      this.fresh();
+      return jobs.map((job) => {
         try {
           return { outcome: this.applyOne(job.accessId, job.write) };
         } catch (error) {
           return { error };
         }
-      }),
-    );
+      });
+    });
   }
 
   /**
@@ -294,6 +297,7 @@ export class SqliteStore implements Store {
   private flush = (): void => {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    this.endTurn();
     while (this.pending.length > 0) {
       const jobs = this.pending.splice(0, this.maxBatch);
       let results: Array<{ outcome?: WriteOutcome; error?: unknown }>;
@@ -319,32 +323,48 @@ export class SqliteStore implements Store {
     }
   };
 
-  // Apps and definition names, cached: read on every request, changed rarely. This
+  // Reads on the device path (apps, attributes) that come in one event-loop turn share one
+  // read transaction: a statement outside a transaction takes and drops WAL read locks,
+  // which costs more than the read. The transaction ends when the turn does, and before
+  // anything on this connection writes, so every read sees every write acknowledged
+  // before it; another process's commit is seen from the next turn on.
+  //
+  // Apps and definition names are cached: read on every request, changed rarely. This
   // connection's own changes drop entries (forget). Another connection's commit (a restore,
   // a second process) changes PRAGMA data_version, which drops everything: checked inside
-  // every write transaction, and for reads once per event-loop turn, because each SQLite
-  // statement outside a transaction costs as much as the lookup it would save.
+  // every write transaction, and when a turn's read transaction starts.
   private readonly apps = new Map<number, App>();
   private readonly definitions = new Map<number, ReadonlySet<string>>();
   private dataVersion = -1;
-  private checkedThisTurn = false;
+  private readingThisTurn = false;
+
+  /** Ends the turn's read transaction, if one is open. */
   private readonly endTurn = () => {
-    this.checkedThisTurn = false;
+    if (!this.readingThisTurn) return;
+    this.readingThisTurn = false;
+    if (this.db.inTransaction) this.q.commit.run();
   };
 
-  private fresh<T>(passThrough: T, always = false): T {
-    if (this.checkedThisTurn && !always) return passThrough;
-    if (!this.checkedThisTurn) {
-      this.checkedThisTurn = true;
+  /** Joins the turn's read transaction, starting it (and checking the caches) if needed. */
+  private reading(): void {
+    if (this.readingThisTurn) return;
+    // Inside a write transaction, a read uses that transaction's snapshot.
+    if (!this.db.inTransaction) {
+      this.q.begin.run();
+      this.readingThisTurn = true;
       setImmediate(this.endTurn);
     }
+    this.fresh();
+  }
+
+  /** Drops the caches if another connection has committed since they were filled. */
+  private fresh(): void {
     const version = this.q.dataVersion.get()!;
     if (version !== this.dataVersion) {
       this.apps.clear();
       this.definitions.clear();
       this.dataVersion = version;
     }
-    return passThrough;
   }
 
   private forget(accessId: number): void {
@@ -375,6 +395,7 @@ export class SqliteStore implements Store {
   private async retryLocked<T>(write: () => T, forget?: number): Promise<T> {
     const started = Date.now();
     for (;;) {
+      this.endTurn();
       try {
         const result = write();
         if (forget !== undefined) this.forget(forget);
@@ -416,6 +437,7 @@ export class SqliteStore implements Store {
   }
 
   async readAttributes(accessId: number, token: string): Promise<AttributeMap> {
+    this.reading();
     return Object.fromEntries(this.q.readAttributes.all(accessId, token));
   }
 
@@ -436,7 +458,7 @@ export class SqliteStore implements Store {
   }
 
   async getApp(accessId: number): Promise<App | undefined> {
-    this.fresh(undefined);
+    this.reading();
     const cached = this.apps.get(accessId);
     if (cached) return cached;
     const row = this.q.getApp.get(accessId);
@@ -569,6 +591,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.endTurn();
     await this.drain();
     await this.checkpointer?.stop();
     this.db.close();
