@@ -3,7 +3,8 @@ import { consoleRoutes } from '../console/routes.js';
 import { adminRoutes } from './admin.js';
 import { AdminGuard } from './admin-guard.js';
 import { type AppDeps, systemClock } from './deps.js';
-import { deviceRoutes } from './device.js';
+import { deviceHandler, deviceRoutes } from './device.js';
+import { serveDeviceFastPath } from './fast-path.js';
 import { healthRoutes } from './health.js';
 import { observability, requestId } from './observability.js';
 import { openApiRoutes } from './openapi.js';
@@ -63,13 +64,20 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     lockoutMs: config.adminLockoutSeconds * 1000,
   });
 
-  await app.register(deviceRoutes, {
+  const handle = deviceHandler({
     store,
     clock,
     region: config.region,
     signWindowSeconds: config.signWindowSeconds,
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerSecond: config.rateLimitPerSecond,
+  });
+  await app.register(deviceRoutes, { handle, bodyLimitBytes: config.bodyLimitBytes });
+  serveDeviceFastPath(app, {
+    handle,
+    bodyLimitBytes: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    finished: observed.finished,
   });
   await app.register(adminRoutes, {
     prefix: '/admin/v1',

@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseClaim, verifyClaim } from '../auth/credentials.js';
+import { type Headers, parseClaim, verifyClaim } from '../auth/credentials.js';
 import { type DeviceFailure, deviceFailure, RetCode, retCodes } from '../domain/errors.js';
+import type { AttributeMap } from '../domain/model.js';
 import { parseDeviceRequest } from '../domain/request.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './deps.js';
@@ -10,11 +11,46 @@ import { RateLimiter } from './rate-limit.js';
 
 export const DEVICE_PATH = '/v3/device/set_custom_attribute';
 
+/** What the device API answers one request: status, JSON body, and what metrics and logs note. */
+export interface DeviceAnswer {
+  readonly status: number;
+  readonly body: string;
+  readonly retCode: number;
+  readonly cmd?: number;
+  /** Why the store failed, for the error log; never sent. */
+  readonly error?: unknown;
+}
+
 const SUCCESS = '{"retCode":0,"errMsg":"success"}';
 /** A cmd 5 answer up to its attributeMap: the same bytes JSON.stringify would give, built once. */
 const READ_PREFIX = '{"retCode":0,"errMsg":"success","attributeInfo":{"attributeMap":';
 
-export interface DeviceRouteOptions {
+function failed(failure: DeviceFailure, cmd?: number): DeviceAnswer {
+  const answer = { status: retCodes[failure.retCode].httpStatus, body: JSON.stringify(failure) };
+  return cmd === undefined
+    ? { ...answer, retCode: failure.retCode }
+    : { ...answer, retCode: failure.retCode, cmd };
+}
+
+const authFailure = failed(
+  deviceFailure(RetCode.AuthFailure, 'auth failure: missing, malformed or wrong credentials'),
+);
+
+/** The answer when the store failed: nothing was changed. */
+const storeFailed = failed(
+  deviceFailure(
+    RetCode.InvokeServiceError,
+    'invoke service error: the store failed; nothing was changed, retry later',
+  ),
+);
+
+export const bodyTooLarge = (limitBytes: number): DeviceAnswer =>
+  failed(deviceFailure(RetCode.ParseError, `request body is larger than the limit of ${limitBytes} bytes`));
+
+export const bodyUnreadable = (reason: string): DeviceAnswer =>
+  failed(deviceFailure(RetCode.ParseError, `request body could not be read: ${reason}`));
+
+export interface DeviceOptions {
   readonly store: Store;
   readonly clock: Clock;
   readonly region: string;
@@ -24,24 +60,108 @@ export interface DeviceRouteOptions {
   readonly rateLimitPerSecond: number;
 }
 
-function sendFailure(reply: FastifyReply, failure: DeviceFailure): FastifyReply {
-  noteRetCode(reply.request, failure.retCode);
-  return reply
-    .code(retCodes[failure.retCode].httpStatus)
-    .type('application/json; charset=utf-8')
-    .send(JSON.stringify(failure));
-}
+/** A request to the device API (SPEC §1–§3), from its headers and raw body to its answer. */
+export type DeviceHandler = (raw: Buffer, headers: Headers) => Promise<DeviceAnswer>;
 
-const authFailure = deviceFailure(
-  RetCode.AuthFailure,
-  'auth failure: missing, malformed or wrong credentials',
-);
+/** The answer to a request whose store call threw `error`. */
+export const storeFailure = (error: unknown, cmd?: number): DeviceAnswer =>
+  cmd === undefined ? { ...storeFailed, error } : { ...storeFailed, cmd, error };
 
-/** The TPNS device attribute API (SPEC §1–§3), as a Fastify plugin. */
-export async function deviceRoutes(app: FastifyInstance, options: DeviceRouteOptions): Promise<void> {
+/**
+ * The TPNS device attribute API, apart from HTTP: authentication, rate limit, parsing,
+ * the store call and the answer. A store failure is answered too, with its error attached.
+ */
+export function deviceHandler(options: DeviceOptions): DeviceHandler {
   const { store, clock } = options;
   const limiter = new RateLimiter(clock);
 
+  return async (raw, headers) => {
+    const claim = parseClaim(headers);
+    if (!claim) return authFailure;
+    let found: Awaited<ReturnType<Store['getApp']>>;
+    try {
+      found = await store.getApp(claim.accessId);
+    } catch (error) {
+      return storeFailure(error);
+    }
+    const nowMs = clock.now();
+    if (!verifyClaim(claim, found?.secretKey, raw, Math.floor(nowMs / 1000), options.signWindowSeconds)) {
+      return authFailure;
+    }
+    const appInfo = found!;
+    if (appInfo.region !== options.region) {
+      return failed(
+        deviceFailure(
+          RetCode.AccessIdMismatch,
+          `app ${appInfo.accessId} belongs to region "${appInfo.region}"; this service access point serves region "${options.region}"`,
+        ),
+      );
+    }
+
+    const limit = appInfo.rateLimitPerSecond ?? options.rateLimitPerSecond;
+    if (limit > 0 && !limiter.take(appInfo.accessId, limit)) {
+      return failed(
+        deviceFailure(
+          RetCode.RequestTooFast,
+          `request too fast: app ${appInfo.accessId} may make ${limit} requests per second; retry later`,
+        ),
+      );
+    }
+
+    if (raw.length === 0) {
+      return failed(deviceFailure(RetCode.ParseError, 'request body is empty; send a JSON object'));
+    }
+    if (!isUtf8(raw)) return failed(deviceFailure(RetCode.ParseError, 'request body is not valid UTF-8'));
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (error) {
+      return failed(
+        deviceFailure(RetCode.ParseError, `request body is not valid JSON: ${(error as Error).message}`),
+      );
+    }
+
+    const parsed = parseDeviceRequest(body, appInfo.accessId);
+    if (!parsed.ok) return failed(parsed.failure);
+    const command = parsed.value;
+    const { cmd } = command;
+    if (command.cmd === 5) {
+      let attributeMap: AttributeMap;
+      try {
+        attributeMap = await store.readAttributes(appInfo.accessId, command.token);
+      } catch (error) {
+        return storeFailure(error, cmd);
+      }
+      return { status: 200, body: `${READ_PREFIX}${JSON.stringify(attributeMap)}}}`, retCode: 0, cmd };
+    }
+    let outcome: Awaited<ReturnType<Store['writeAttributes']>>;
+    try {
+      outcome = await store.writeAttributes(appInfo.accessId, command);
+    } catch (error) {
+      return storeFailure(error, cmd);
+    }
+    if (!outcome.ok) return failed(outcome.failure, cmd);
+    if (outcome.invalidAttribute.length === 0) return { status: 200, body: SUCCESS, retCode: 0, cmd };
+    const answer = { retCode: 0, errMsg: 'success', invalidAttribute: outcome.invalidAttribute };
+    return { status: 200, body: JSON.stringify(answer), retCode: 0, cmd };
+  };
+}
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+function send(request: FastifyRequest, reply: FastifyReply, answer: DeviceAnswer): FastifyReply {
+  if (answer.error !== undefined) request.log.error({ err: answer.error }, 'device request failed');
+  if (answer.cmd !== undefined) noteCmd(request, answer.cmd);
+  noteRetCode(request, answer.retCode);
+  return reply.code(answer.status).type(JSON_TYPE).send(answer.body);
+}
+
+/** The device API as a Fastify plugin. */
+export async function deviceRoutes(
+  app: FastifyInstance,
+  options: { readonly handle: DeviceHandler; readonly bodyLimitBytes: number },
+): Promise<void> {
+  const { handle } = options;
   // The body is kept raw: the signature covers its exact bytes, and JSON errors must be
   // answered in TPNS form, whatever the Content-Type says.
   app.removeAllContentTypeParsers();
@@ -53,96 +173,16 @@ export async function deviceRoutes(app: FastifyInstance, options: DeviceRouteOpt
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendFailure(
-        reply,
-        deviceFailure(
-          RetCode.ParseError,
-          `request body is larger than the limit of ${options.bodyLimitBytes} bytes`,
-        ),
-      );
+      return send(request, reply, bodyTooLarge(options.bodyLimitBytes));
     }
     if (error.statusCode !== undefined && error.statusCode < 500) {
-      return sendFailure(
-        reply,
-        deviceFailure(RetCode.ParseError, `request body could not be read: ${error.message}`),
-      );
+      return send(request, reply, bodyUnreadable(error.message));
     }
-    request.log.error({ err: error }, 'device request failed');
-    return sendFailure(
-      reply,
-      deviceFailure(
-        RetCode.InvokeServiceError,
-        'invoke service error: the store failed; nothing was changed, retry later',
-      ),
-    );
+    return send(request, reply, storeFailure(error));
   });
 
   app.post(DEVICE_PATH, async (request: FastifyRequest, reply: FastifyReply) => {
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-
-    const claim = parseClaim(request.headers);
-    if (!claim) return sendFailure(reply, authFailure);
-    const found = await store.getApp(claim.accessId);
-    const nowMs = clock.now();
-    if (!verifyClaim(claim, found?.secretKey, raw, Math.floor(nowMs / 1000), options.signWindowSeconds)) {
-      return sendFailure(reply, authFailure);
-    }
-    const appInfo = found!;
-    if (appInfo.region !== options.region) {
-      return sendFailure(
-        reply,
-        deviceFailure(
-          RetCode.AccessIdMismatch,
-          `app ${appInfo.accessId} belongs to region "${appInfo.region}"; this service access point serves region "${options.region}"`,
-        ),
-      );
-    }
-
-    const limit = appInfo.rateLimitPerSecond ?? options.rateLimitPerSecond;
-    if (limit > 0 && !limiter.take(appInfo.accessId, limit)) {
-      return sendFailure(
-        reply,
-        deviceFailure(
-          RetCode.RequestTooFast,
-          `request too fast: app ${appInfo.accessId} may make ${limit} requests per second; retry later`,
-        ),
-      );
-    }
-
-    if (raw.length === 0)
-      return sendFailure(
-        reply,
-        deviceFailure(RetCode.ParseError, 'request body is empty; send a JSON object'),
-      );
-    if (!isUtf8(raw))
-      return sendFailure(reply, deviceFailure(RetCode.ParseError, 'request body is not valid UTF-8'));
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch (error) {
-      return sendFailure(
-        reply,
-        deviceFailure(RetCode.ParseError, `request body is not valid JSON: ${(error as Error).message}`),
-      );
-    }
-
-    const parsed = parseDeviceRequest(body, appInfo.accessId);
-    if (!parsed.ok) return sendFailure(reply, parsed.failure);
-    const command = parsed.value;
-    noteCmd(request, command.cmd);
-
-    reply.type('application/json; charset=utf-8');
-    if (command.cmd === 5) {
-      const attributeMap = await store.readAttributes(appInfo.accessId, command.token);
-      noteRetCode(request, 0);
-      return reply.send(`${READ_PREFIX}${JSON.stringify(attributeMap)}}}`);
-    }
-    const outcome = await store.writeAttributes(appInfo.accessId, command);
-    if (!outcome.ok) return sendFailure(reply, outcome.failure);
-    noteRetCode(request, 0);
-    if (outcome.invalidAttribute.length === 0) return reply.send(SUCCESS);
-    return reply.send(
-      JSON.stringify({ retCode: 0, errMsg: 'success', invalidAttribute: outcome.invalidAttribute }),
-    );
+    return send(request, reply, await handle(raw, request.headers));
   });
 }

@@ -1,6 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '../store/store.js';
 import { FastCounter, FastHistogram } from './metrics.js';
@@ -22,6 +22,10 @@ export const noteCmd = (request: FastifyRequest, cmd: number): void => note(requ
 
 /** The device route notes the retCode it answers, for metrics and the request log line. */
 export const noteRetCode = (request: FastifyRequest, retCode: number): void => note(request, { retCode });
+
+/** Whether `log` writes `info` lines (a logger without levels is asked to, and drops them). */
+export const logsInfo = (log: FastifyBaseLogger): boolean =>
+  (log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info') !== false;
 
 /** A client's x-request-id when it is short printable ASCII; otherwise a new UUID. */
 export function requestId(request: IncomingMessage): string {
@@ -130,6 +134,42 @@ export function observability(inner: Store, metricsToken: string | undefined) {
     },
   });
 
+  /** Counts an answered request, times it, and writes its log line when `info` is on. */
+  function finished(
+    log: FastifyBaseLogger,
+    route: string,
+    method: string,
+    status: number,
+    cmd: number | undefined,
+    retCode: number | undefined,
+    elapsedMs: number,
+    remote: () => string | undefined,
+  ): void {
+    requests
+      .child(
+        route,
+        method,
+        String(status),
+        cmd === undefined ? '' : String(cmd),
+        retCode === undefined ? '' : String(retCode),
+      )
+      .inc();
+    latency.child(route, method).observe(elapsedMs / 1000);
+    if (!logsInfo(log)) return; // skip building the line
+    log.info(
+      {
+        method,
+        route,
+        status,
+        ...(cmd === undefined ? {} : { cmd }),
+        ...(retCode === undefined ? {} : { retCode }),
+        ms: Math.round(elapsedMs * 10) / 10,
+        remote: remote(),
+      },
+      'request',
+    );
+  }
+
   const expected = metricsToken === undefined ? undefined : Buffer.from(`Bearer ${metricsToken}`);
 
   async function plugin(app: FastifyInstance): Promise<void> {
@@ -139,35 +179,18 @@ export function observability(inner: Store, metricsToken: string | undefined) {
       done();
     });
     app.addHook('onResponse', (request, reply, done) => {
-      const route = request.routeOptions.url ?? 'unmatched';
       const tpns = outcomes.get(request);
-      const cmd = tpns?.cmd;
-      const retCode = tpns?.retCode;
-      requests
-        .child(
-          route,
-          request.method,
-          String(reply.statusCode),
-          cmd === undefined ? '' : String(cmd),
-          retCode === undefined ? '' : String(retCode),
-        )
-        .inc();
-      latency.child(route, request.method).observe(reply.elapsedTime / 1000);
-      done();
-      const log = request.log as { isLevelEnabled?: (level: string) => boolean };
-      if (log.isLevelEnabled?.('info') === false) return; // skip building the line
-      request.log.info(
-        {
-          method: request.method,
-          route,
-          status: reply.statusCode,
-          ...(cmd === undefined ? {} : { cmd }),
-          ...(retCode === undefined ? {} : { retCode }),
-          ms: Math.round(reply.elapsedTime * 10) / 10,
-          remote: request.ip,
-        },
-        'request',
+      finished(
+        request.log,
+        request.routeOptions.url ?? 'unmatched',
+        request.method,
+        reply.statusCode,
+        tpns?.cmd,
+        tpns?.retCode,
+        reply.elapsedTime,
+        () => request.ip,
       );
+      done();
     });
 
     app.get('/metrics', async (request, reply) => {
@@ -191,5 +214,5 @@ export function observability(inner: Store, metricsToken: string | undefined) {
 
   // Hooks apply to every route, not only this plugin's (what fastify-plugin would do).
   Object.assign(plugin, { [Symbol.for('skip-override')]: true });
-  return { store, plugin, registry };
+  return { store, plugin, registry, finished };
 }
