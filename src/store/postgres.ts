@@ -10,6 +10,7 @@ import type {
   NewAuditEntry,
 } from '../domain/model.js';
 import type { DeviceWrite } from '../domain/request.js';
+import { bigintArray, bigintLiteral, booleanArray, inline, textArray } from './pg-literal.js';
 import { postgresMigrations } from './postgres-schema.js';
 import type { ImportRow, Store, StoreStats, WriteOutcome } from './store.js';
 import { TurnBatcher } from './turn-batch.js';
@@ -125,9 +126,11 @@ const LOCK_APPS_SHARED =
 const LOCK_APP = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
 
 /**
- * The write path's statements, prepared once per connection (named), so PostgreSQL
- * parses and plans them once. They name their columns: a prepared `SELECT *` would fail
- * once a migration added one.
+ * The write path's statements. `apps` and `tokens` (reads) and the count updates of
+ * imports are prepared once per connection (named), so PostgreSQL parses and plans them
+ * once; a device write batch sends the others several to a message, with literals
+ * (pg-literal.ts). They name their columns: a prepared `SELECT *` would fail once a
+ * migration added one.
  */
 const WRITE_PATH = {
   // In the order given: the apps' locks (shared) first, then the tokens' (exclusive).
@@ -240,15 +243,19 @@ export class PostgresStore implements Store {
 
   constructor(readonly pool: pg.Pool) {}
 
-  /** Runs `work` in one transaction, again from scratch if the server rolled it back. */
-  private async tx<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in one transaction, again from scratch if the server rolled it back.
+   * With `opens`, `work` sends BEGIN and COMMIT itself, inside its own statements (one
+   * round trip fewer each); a failure is still rolled back here.
+   */
+  private async tx<T>(work: (client: pg.PoolClient) => Promise<T>, opens = false): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let fault: Error | undefined;
       try {
-        await client.query('BEGIN');
+        if (!opens) await client.query('BEGIN');
         const result = await work(client);
-        await client.query('COMMIT');
+        if (!opens) await client.query('COMMIT');
         return result;
       } catch (error) {
         if (isConnectionFault(error)) fault = error as Error;
@@ -282,7 +289,7 @@ export class PostgresStore implements Store {
     // which costs the database far less per write than many small transactions.
     while (this.pending.length > 0 && this.inFlight.size < WRITE_BATCHES_IN_FLIGHT) {
       const jobs = this.pending.splice(0, WRITE_BATCH_MAX);
-      const done = this.tx((c) => this.applyBatch(c, jobs)).then(
+      const done = this.tx((c) => this.applyBatch(c, jobs), true).then(
         (outcomes) => {
           for (const [i, job] of jobs.entries()) job.resolve(outcomes[i]!);
         },
@@ -311,30 +318,40 @@ export class PostgresStore implements Store {
     await Promise.allSettled([...this.inFlight]);
   }
 
+  /**
+   * One batch in two round trips: BEGIN, the locks and the read in one message; the
+   * upsert, delete, counts and COMMIT in another. Several statements in one message need
+   * the simple protocol, so values are sent as escaped literals (pg-literal.ts), not as
+   * parameters.
+   */
   private async applyBatch(c: pg.PoolClient, jobs: readonly PendingWrite[]): Promise<WriteOutcome[]> {
     // Writers of one token are serialized by its advisory lock; taken in one order (sorted
     // keys, as importAttributes does), so batches on different nodes cannot deadlock.
     const keys = [...new Set(jobs.map((job) => tokenLockKey(job.accessId, job.write.token)))].sort();
     const accessIds = [...new Set(jobs.map((job) => job.accessId))].sort((a, b) => a - b);
-    await c.query(
-      prepared('lock', [
-        [...accessIds.map(appLockKey), ...keys],
-        [...accessIds.map(() => true), ...keys.map(() => false)],
-      ]),
-    );
     const pairs = keys.map(splitTokenKey);
     const names = new Set<string>();
     for (const { write } of jobs) {
       if (write.cmd === 3) for (const name of write.names) names.add(name);
       else if (write.cmd !== 4) for (const [name] of write.attributes) names.add(name);
     }
-    const rows = await c.query<[boolean, string, string | null, string, string | null]>({
-      ...prepared('read', [pairs.map(([id]) => id), pairs.map(([, token]) => token), accessIds, [...names]]),
+    const lock = inline(WRITE_PATH.lock, [
+      textArray([...accessIds.map(appLockKey), ...keys]),
+      booleanArray([...accessIds.map(() => true), ...keys.map(() => false)]),
+    ]);
+    const read = inline(WRITE_PATH.read, [
+      bigintArray(pairs.map(([id]) => id)),
+      textArray(pairs.map(([, token]) => token)),
+      bigintArray(accessIds),
+      textArray([...names]),
+    ]);
+    const results = (await c.query({
+      text: `BEGIN; ${lock}; ${read}`,
       rowMode: 'array',
-    });
+    })) as unknown as Array<pg.QueryResult<[boolean, string, string | null, string, string | null]>>;
     const before = new Map<string, Map<string, string>>(keys.map((key) => [key, new Map()]));
     const defined = new Set<string>();
-    for (const [isValue, id, token, name, value] of rows.rows) {
+    for (const [isValue, id, token, name, value] of results[2]!.rows) {
       if (isValue) before.get(`${id}:${token}`)!.set(name, value!);
       else defined.add(`${id}:${name}`);
     }
@@ -372,26 +389,39 @@ export class PostgresStore implements Store {
         }
       }
     }
+    const statements: string[] = [];
     if (upsert.length > 0) {
-      await c.query(
-        prepared(
-          'upsert',
-          [0, 1, 2, 3].map((col) => upsert.map((row) => row[col])),
-        ),
+      statements.push(
+        inline(WRITE_PATH.upsert, [
+          bigintArray(upsert.map((row) => row[0])),
+          textArray(upsert.map((row) => row[1])),
+          textArray(upsert.map((row) => row[2])),
+          textArray(upsert.map((row) => row[3])),
+        ]),
       );
     }
     if (remove.length > 0) {
-      await c.query(
-        prepared(
-          'remove',
-          [0, 1, 2].map((col) => remove.map((row) => row[col])),
-        ),
+      statements.push(
+        inline(WRITE_PATH.remove, [
+          bigintArray(remove.map((row) => row[0])),
+          textArray(remove.map((row) => row[1])),
+          textArray(remove.map((row) => row[2])),
+        ]),
       );
     }
     for (const id of accessIds) {
-      const forApp = deltas.get(id);
-      if (forApp) await this.addToCounts(c, id, new Map([...forApp].filter(([, delta]) => delta !== 0)));
+      const changed = [...(deltas.get(id) ?? [])].filter(([, delta]) => delta !== 0);
+      if (changed.length === 0) continue;
+      const literals = [
+        bigintLiteral(id),
+        textArray(changed.map(([name]) => name)),
+        bigintArray(changed.map(([, delta]) => delta)),
+      ];
+      // the rows locked in name order first, so concurrent batches cannot deadlock
+      statements.push(inline(WRITE_PATH.lockCounts, literals), inline(WRITE_PATH.addCounts, literals));
     }
+    statements.push('COMMIT');
+    await c.query(statements.join('; '));
     return outcomes;
   }
 

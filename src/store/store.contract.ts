@@ -164,6 +164,37 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         );
       });
 
+      it('keeps quotes, backslashes and SQL-like text exactly, in tokens, names and values', async () => {
+        const app = newApp();
+        await store.createApp(app);
+        const names = ["it's", 'back\\slash', "x'); DROP TABLE attributes; --"];
+        for (const name of names) await store.createDefinition(app.accessId, name, '', 1);
+        const values = ["O'Brien", 'C:\\path\\', "E'\\x41' $1 $$"];
+        const tokens = ["tok'1", 'tok\\2'];
+        const writes = tokens.map((token) =>
+          store.writeAttributes(app.accessId, {
+            cmd: 1,
+            token,
+            attributes: names.map((name, i) => [name, values[i]!] as [string, string]),
+          }),
+        );
+        for (const outcome of await Promise.all(writes))
+          expect(outcome).toEqual({ ok: true, invalidAttribute: [] });
+        for (const token of tokens) {
+          expect(await store.readAttributes(app.accessId, token)).toEqual(
+            Object.fromEntries(names.map((name, i) => [name, values[i]])),
+          );
+        }
+        expect(
+          await store.writeAttributes(app.accessId, { cmd: 3, token: tokens[0]!, names: [names[2]!] }),
+        ).toEqual({ ok: true, invalidAttribute: [] });
+        expect(Object.keys(await store.readAttributes(app.accessId, tokens[0]!)).sort()).toEqual(
+          names.slice(0, 2).sort(),
+        );
+        for (const [i, name] of names.entries())
+          expect(await count(app.accessId, name)).toBe(i === 2 ? 1 : 2);
+      });
+
       it('deleting a definition removes its value from every token and keeps the others', async () => {
         const app = newApp();
         await store.createApp(app);
