@@ -48,4 +48,27 @@ export const postgresMigrations: readonly string[] = [
     detail    text   NOT NULL
   );
   `,
+  // A device write batch's first step in one call whose statements PostgreSQL plans once
+  // per connection: the apps' advisory locks (shared), then the tokens' (exclusive), in
+  // the order given; then the tokens' attributes and the definitions of the names used.
+  `
+  CREATE FUNCTION attrd_lock_and_read(
+    lock_keys text[], lock_shared boolean[],
+    ids bigint[], tokens text[], app_ids bigint[], names text[])
+  RETURNS TABLE (o_is_value boolean, o_access_id bigint, o_token text, o_name text, o_value text)
+  LANGUAGE plpgsql AS $fn$
+  BEGIN
+    PERFORM count(*) FROM (
+      SELECT CASE WHEN u.shared THEN pg_advisory_xact_lock_shared(hashtextextended(u.k, 0))
+                  ELSE pg_advisory_xact_lock(hashtextextended(u.k, 0)) END
+      FROM unnest(lock_keys, lock_shared) AS u(k, shared)) AS locks;
+    RETURN QUERY
+      SELECT true, a.access_id, a.token, a.name, a.value FROM attributes a
+        WHERE (a.access_id, a.token) IN (SELECT * FROM unnest(ids, tokens))
+      UNION ALL
+      SELECT false, d.access_id, NULL::text, d.name, NULL::text FROM definitions d
+        WHERE d.access_id = ANY(app_ids) AND d.name = ANY(names);
+  END
+  $fn$;
+  `,
 ];

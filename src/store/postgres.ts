@@ -133,17 +133,9 @@ const LOCK_APP = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
  * migration added one.
  */
 const WRITE_PATH = {
-  // In the order given: the apps' locks (shared) first, then the tokens' (exclusive).
-  lock: `SELECT count(*) FROM (
-           SELECT CASE WHEN shared THEN pg_advisory_xact_lock_shared(hashtextextended(k, 0))
-                       ELSE pg_advisory_xact_lock(hashtextextended(k, 0)) END
-           FROM unnest($1::text[], $2::boolean[]) AS u(k, shared)) AS locks`,
-  // The batch's tokens' attributes and the definitions of the names it uses, in one snapshot.
-  read: `SELECT true, access_id, token, name, value FROM attributes
-           WHERE (access_id, token) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))
-         UNION ALL
-         SELECT false, access_id, NULL, name, NULL FROM definitions
-           WHERE access_id = ANY($3::bigint[]) AND name = ANY($4::text[])`,
+  // Takes the batch's locks and reads its tokens and definitions (a function of the
+  // schema, so its statements are planned once per connection).
+  lockAndRead: 'SELECT * FROM attrd_lock_and_read($1, $2, $3, $4, $5, $6)',
   upsert: `INSERT INTO attributes (access_id, token, name, value)
            SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])
            ON CONFLICT (access_id, token, name) DO UPDATE SET value = excluded.value`,
@@ -319,8 +311,8 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * One batch in two round trips: BEGIN, the locks and the read in one message; the
-   * upsert, delete, counts and COMMIT in another. Several statements in one message need
+   * One batch in two round trips: BEGIN, the locks and the read (attrd_lock_and_read) in
+   * one message; the upsert, delete, counts and COMMIT in another. Several statements in one message need
    * the simple protocol, so values are sent as escaped literals (pg-literal.ts), not as
    * parameters.
    */
@@ -335,23 +327,21 @@ export class PostgresStore implements Store {
       if (write.cmd === 3) for (const name of write.names) names.add(name);
       else if (write.cmd !== 4) for (const [name] of write.attributes) names.add(name);
     }
-    const lock = inline(WRITE_PATH.lock, [
+    const lockAndRead = inline(WRITE_PATH.lockAndRead, [
       textArray([...accessIds.map(appLockKey), ...keys]),
       booleanArray([...accessIds.map(() => true), ...keys.map(() => false)]),
-    ]);
-    const read = inline(WRITE_PATH.read, [
       bigintArray(pairs.map(([id]) => id)),
       textArray(pairs.map(([, token]) => token)),
       bigintArray(accessIds),
       textArray([...names]),
     ]);
     const results = (await c.query({
-      text: `BEGIN; ${lock}; ${read}`,
+      text: `BEGIN; ${lockAndRead}`,
       rowMode: 'array',
     })) as unknown as Array<pg.QueryResult<[boolean, string, string | null, string, string | null]>>;
     const before = new Map<string, Map<string, string>>(keys.map((key) => [key, new Map()]));
     const defined = new Set<string>();
-    for (const [isValue, id, token, name, value] of results[2]!.rows) {
+    for (const [isValue, id, token, name, value] of results[1]!.rows) {
       if (isValue) before.get(`${id}:${token}`)!.set(name, value!);
       else defined.add(`${id}:${name}`);
     }
