@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Headers, parseClaim, verifyClaim } from '../auth/credentials.js';
 import { type DeviceFailure, deviceFailure, RetCode, retCodes } from '../domain/errors.js';
-import type { AttributeMap } from '../domain/model.js';
+import type { App } from '../domain/model.js';
 import { parseDeviceRequest } from '../domain/request.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './deps.js';
@@ -26,10 +26,8 @@ const SUCCESS = '{"retCode":0,"errMsg":"success"}';
 const READ_PREFIX = '{"retCode":0,"errMsg":"success","attributeInfo":{"attributeMap":';
 
 function failed(failure: DeviceFailure, cmd?: number): DeviceAnswer {
-  const answer = { status: retCodes[failure.retCode].httpStatus, body: JSON.stringify(failure) };
-  return cmd === undefined
-    ? { ...answer, retCode: failure.retCode }
-    : { ...answer, retCode: failure.retCode, cmd };
+  const status = retCodes[failure.retCode].httpStatus;
+  return { status, body: JSON.stringify(failure), retCode: failure.retCode, cmd };
 }
 
 const authFailure = failed(
@@ -64,8 +62,11 @@ export interface DeviceOptions {
 export type DeviceHandler = (raw: Buffer, headers: Headers) => Promise<DeviceAnswer>;
 
 /** The answer to a request whose store call threw `error`. */
-export const storeFailure = (error: unknown, cmd?: number): DeviceAnswer =>
-  cmd === undefined ? { ...storeFailed, error } : { ...storeFailed, cmd, error };
+export const storeFailure = (error: unknown, cmd?: number): DeviceAnswer => ({
+  ...storeFailed,
+  cmd,
+  error,
+});
 
 /**
  * The TPNS device attribute API, apart from HTTP: authentication, rate limit, parsing,
@@ -78,7 +79,7 @@ export function deviceHandler(options: DeviceOptions): DeviceHandler {
   return async (raw, headers) => {
     const claim = parseClaim(headers);
     if (!claim) return authFailure;
-    let found: Awaited<ReturnType<Store['getApp']>>;
+    let found: App | undefined;
     try {
       found = await store.getApp(claim.accessId);
     } catch (error) {
@@ -125,25 +126,19 @@ export function deviceHandler(options: DeviceOptions): DeviceHandler {
     if (!parsed.ok) return failed(parsed.failure);
     const command = parsed.value;
     const { cmd } = command;
-    if (command.cmd === 5) {
-      let attributeMap: AttributeMap;
-      try {
-        attributeMap = await store.readAttributes(appInfo.accessId, command.token);
-      } catch (error) {
-        return storeFailure(error, cmd);
-      }
-      return { status: 200, body: `${READ_PREFIX}${JSON.stringify(attributeMap)}}}`, retCode: 0, cmd };
-    }
-    let outcome: Awaited<ReturnType<Store['writeAttributes']>>;
     try {
-      outcome = await store.writeAttributes(appInfo.accessId, command);
+      if (command.cmd === 5) {
+        const attributeMap = await store.readAttributes(appInfo.accessId, command.token);
+        return { status: 200, body: `${READ_PREFIX}${JSON.stringify(attributeMap)}}}`, retCode: 0, cmd };
+      }
+      const outcome = await store.writeAttributes(appInfo.accessId, command);
+      if (!outcome.ok) return failed(outcome.failure, cmd);
+      if (outcome.invalidAttribute.length === 0) return { status: 200, body: SUCCESS, retCode: 0, cmd };
+      const answer = { retCode: 0, errMsg: 'success', invalidAttribute: outcome.invalidAttribute };
+      return { status: 200, body: JSON.stringify(answer), retCode: 0, cmd };
     } catch (error) {
       return storeFailure(error, cmd);
     }
-    if (!outcome.ok) return failed(outcome.failure, cmd);
-    if (outcome.invalidAttribute.length === 0) return { status: 200, body: SUCCESS, retCode: 0, cmd };
-    const answer = { retCode: 0, errMsg: 'success', invalidAttribute: outcome.invalidAttribute };
-    return { status: 200, body: JSON.stringify(answer), retCode: 0, cmd };
   };
 }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import {
   bodyUnreadable,
   DEVICE_PATH,
@@ -8,23 +8,14 @@ import {
   JSON_TYPE,
   storeFailure,
 } from './device.js';
-import { logsInfo, requestId } from './observability.js';
+import { logsInfo, type RequestFinished, requestId } from './observability.js';
 
 export interface FastPathOptions {
   readonly handle: DeviceHandler;
   readonly bodyLimitBytes: number;
   readonly trustProxy: boolean;
   /** Counts, times and logs an answered request, as the app's onResponse hook does. */
-  readonly finished: (
-    log: FastifyBaseLogger,
-    route: string,
-    method: string,
-    status: number,
-    cmd: number | undefined,
-    retCode: number | undefined,
-    elapsedMs: number,
-    remote: () => string | undefined,
-  ) => void;
+  readonly finished: RequestFinished;
 }
 
 /** The client's address as Fastify's `request.ip` gives it. */
@@ -72,16 +63,15 @@ export function serveDeviceFastPath(app: FastifyInstance, options: FastPathOptio
       'content-length': Buffer.byteLength(result.body),
     });
     response.end(result.body);
-    finished(
-      log,
-      DEVICE_PATH,
-      'POST',
-      result.status,
-      result.cmd,
-      result.retCode,
-      performance.now() - started,
-      () => remoteAddress(request, trustProxy),
-    );
+    finished(log, {
+      route: DEVICE_PATH,
+      method: 'POST',
+      status: result.status,
+      cmd: result.cmd,
+      retCode: result.retCode,
+      elapsedMs: performance.now() - started,
+      remote: () => remoteAddress(request, trustProxy),
+    });
   };
 
   const serve = (request: IncomingMessage, response: ServerResponse, length: number) => {

@@ -23,6 +23,21 @@ export const noteCmd = (request: FastifyRequest, cmd: number): void => note(requ
 /** The device route notes the retCode it answers, for metrics and the request log line. */
 export const noteRetCode = (request: FastifyRequest, retCode: number): void => note(request, { retCode });
 
+/** An answered request, as its metrics and log line see it. */
+export interface AnsweredRequest {
+  readonly route: string;
+  readonly method: string;
+  readonly status: number;
+  readonly cmd?: number;
+  readonly retCode?: number;
+  readonly elapsedMs: number;
+  /** The client's address, asked for only when the line is written. */
+  readonly remote: () => string | undefined;
+}
+
+/** Counts, times and logs an answered request (the onResponse hook, and the device fast path). */
+export type RequestFinished = (log: FastifyBaseLogger, answered: AnsweredRequest) => void;
+
 /** Whether `log` writes `info` lines (a logger without levels is asked to, and drops them). */
 export const logsInfo = (log: FastifyBaseLogger): boolean =>
   (log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info') !== false;
@@ -135,16 +150,7 @@ export function observability(inner: Store, metricsToken: string | undefined) {
   });
 
   /** Counts an answered request, times it, and writes its log line when `info` is on. */
-  function finished(
-    log: FastifyBaseLogger,
-    route: string,
-    method: string,
-    status: number,
-    cmd: number | undefined,
-    retCode: number | undefined,
-    elapsedMs: number,
-    remote: () => string | undefined,
-  ): void {
+  const finished: RequestFinished = (log, { route, method, status, cmd, retCode, elapsedMs, remote }) => {
     requests
       .child(
         route,
@@ -168,7 +174,7 @@ export function observability(inner: Store, metricsToken: string | undefined) {
       },
       'request',
     );
-  }
+  };
 
   const expected = metricsToken === undefined ? undefined : Buffer.from(`Bearer ${metricsToken}`);
 
@@ -180,16 +186,15 @@ export function observability(inner: Store, metricsToken: string | undefined) {
     });
     app.addHook('onResponse', (request, reply, done) => {
       const tpns = outcomes.get(request);
-      finished(
-        request.log,
-        request.routeOptions.url ?? 'unmatched',
-        request.method,
-        reply.statusCode,
-        tpns?.cmd,
-        tpns?.retCode,
-        reply.elapsedTime,
-        () => request.ip,
-      );
+      finished(request.log, {
+        route: request.routeOptions.url ?? 'unmatched',
+        method: request.method,
+        status: reply.statusCode,
+        cmd: tpns?.cmd,
+        retCode: tpns?.retCode,
+        elapsedMs: reply.elapsedTime,
+        remote: () => request.ip,
+      });
       done();
     });
 

@@ -312,9 +312,9 @@ export class PostgresStore implements Store {
 
   /**
    * One batch in two round trips: BEGIN, the locks and the read (attrd_lock_and_read) in
-   * one message; the upsert, delete, counts and COMMIT in another. Several statements in one message need
-   * the simple protocol, so values are sent as escaped literals (pg-literal.ts), not as
-   * parameters.
+   * one message; the upsert, delete, counts and COMMIT in another. Several statements in
+   * one message need the simple protocol, so values are sent as escaped literals
+   * (pg-literal.ts), not as parameters.
    */
   private async applyBatch(c: pg.PoolClient, jobs: readonly PendingWrite[]): Promise<WriteOutcome[]> {
     // Writers of one token are serialized by its advisory lock; taken in one order (sorted
