@@ -114,6 +114,29 @@ describe.skipIf(!testPgDatabase)('two attrd nodes on one PostgreSQL database', (
     expect((await admin(b, 'GET', `/apps/${app.accessId}`)).status).toBe(404);
   });
 
+  it('honours a rate limit set, raised or removed on the other node from the next request', async () => {
+    const app = await newApp(['level']);
+    // node b has served the app (unlimited) and remembers it
+    expect((await device(b, app, set('t1', { level: '0' }))).retCode).toBe(0);
+    const limit = (rateLimitPerSecond: number | null) =>
+      admin(a, 'PATCH', `/apps/${app.accessId}`, { rateLimitPerSecond });
+
+    expect((await limit(1)).status).toBe(200);
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await device(b, app, set('t1', { level: String(i) }))).retCode);
+    expect(codes).toEqual([0, 1008028, 1008028]);
+
+    // b now remembers the limit of 1: a higher one set on a holds at once
+    expect((await limit(1000)).status).toBe(200);
+    expect((await device(b, app, set('t1', { level: 'raised' }))).retCode).toBe(0);
+    expect((await limit(1)).status).toBe(200);
+    await device(b, app, { cmd: 5, token: 't1' });
+    expect((await device(b, app, { cmd: 5, token: 't1' })).retCode).toBe(1008028);
+    expect((await limit(null)).status).toBe(200);
+    expect((await device(b, app, { cmd: 5, token: 't1' })).retCode).toBe(0);
+    expect(await read(a, app, 't1')).toEqual({ level: 'raised' });
+  });
+
   it('honours a definition created or deleted on the other node', async () => {
     const app = await newApp(['level']);
     expect((await device(b, app, set('t1', { vip: 'yes' }))).invalidAttribute).toEqual(['vip']);

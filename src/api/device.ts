@@ -1,10 +1,10 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type Headers, parseClaim, verifyClaim } from '../auth/credentials.js';
+import { type Claim, type Headers, parseClaim, verifyClaim } from '../auth/credentials.js';
 import { type DeviceFailure, deviceFailure, RetCode, retCodes } from '../domain/errors.js';
 import type { App } from '../domain/model.js';
 import { parseDeviceRequest } from '../domain/request.js';
-import type { Store } from '../store/store.js';
+import { AppChanged, type Store } from '../store/store.js';
 import type { Clock } from './deps.js';
 import { noteCmd, noteRetCode } from './observability.js';
 import { RateLimiter } from './rate-limit.js';
@@ -71,26 +71,31 @@ export const storeFailure = (error: unknown, cmd?: number): DeviceAnswer => ({
 /**
  * The TPNS device attribute API, apart from HTTP: authentication, rate limit, parsing,
  * the store call and the answer. A store failure is answered too, with its error attached.
+ *
+ * A store with peekApp lets a request start from the app as this node last saw it, with
+ * no round trip: its read or write confirms that app in the same transaction, and any
+ * answer that depends on a stale app (an auth failure, another region, a rate limit, or
+ * AppChanged from the store) is given only after looking the app up again.
  */
 export function deviceHandler(options: DeviceOptions): DeviceHandler {
   const { store, clock } = options;
   const limiter = new RateLimiter(clock);
 
-  return async (raw, headers) => {
-    const claim = parseClaim(headers);
-    if (!claim) return authFailure;
-    let found: App | undefined;
-    try {
-      found = await store.getApp(claim.accessId);
-    } catch (error) {
-      return storeFailure(error);
-    }
-    const nowMs = clock.now();
-    if (!verifyClaim(claim, found?.secretKey, raw, Math.floor(nowMs / 1000), options.signWindowSeconds)) {
+  /** The answer for `app`; with `seen` (app from peekApp), AppChanged instead of a doubtful one. */
+  const answer = async (
+    claim: Claim,
+    raw: Buffer,
+    app: App | undefined,
+    seen: App | undefined,
+    nowMs: number,
+  ): Promise<DeviceAnswer> => {
+    if (!verifyClaim(claim, app?.secretKey, raw, Math.floor(nowMs / 1000), options.signWindowSeconds)) {
+      if (seen) throw new AppChanged(claim.accessId);
       return authFailure;
     }
-    const appInfo = found!;
+    const appInfo = app!;
     if (appInfo.region !== options.region) {
+      if (seen) throw new AppChanged(claim.accessId);
       return failed(
         deviceFailure(
           RetCode.AccessIdMismatch,
@@ -101,6 +106,7 @@ export function deviceHandler(options: DeviceOptions): DeviceHandler {
 
     const limit = appInfo.rateLimitPerSecond ?? options.rateLimitPerSecond;
     if (limit > 0 && !limiter.take(appInfo.accessId, limit)) {
+      if (seen) throw new AppChanged(claim.accessId);
       return failed(
         deviceFailure(
           RetCode.RequestTooFast,
@@ -128,17 +134,39 @@ export function deviceHandler(options: DeviceOptions): DeviceHandler {
     const { cmd } = command;
     try {
       if (command.cmd === 5) {
-        const attributeMap = await store.readAttributes(appInfo.accessId, command.token);
+        const attributeMap = await store.readAttributes(appInfo.accessId, command.token, seen);
         return { status: 200, body: `${READ_PREFIX}${JSON.stringify(attributeMap)}}}`, retCode: 0, cmd };
       }
-      const outcome = await store.writeAttributes(appInfo.accessId, command);
+      const outcome = await store.writeAttributes(appInfo.accessId, command, seen);
       if (!outcome.ok) return failed(outcome.failure, cmd);
       if (outcome.invalidAttribute.length === 0) return { status: 200, body: SUCCESS, retCode: 0, cmd };
-      const answer = { retCode: 0, errMsg: 'success', invalidAttribute: outcome.invalidAttribute };
-      return { status: 200, body: JSON.stringify(answer), retCode: 0, cmd };
+      const result = { retCode: 0, errMsg: 'success', invalidAttribute: outcome.invalidAttribute };
+      return { status: 200, body: JSON.stringify(result), retCode: 0, cmd };
     } catch (error) {
+      if (seen && error instanceof AppChanged) throw error;
       return storeFailure(error, cmd);
     }
+  };
+
+  return async (raw, headers) => {
+    const claim = parseClaim(headers);
+    if (!claim) return authFailure;
+    const nowMs = clock.now();
+    const peeked = store.peekApp?.(claim.accessId);
+    if (peeked) {
+      try {
+        return await answer(claim, raw, peeked, peeked, nowMs);
+      } catch (error) {
+        if (!(error instanceof AppChanged)) throw error;
+      }
+    }
+    let found: App | undefined;
+    try {
+      found = await store.getApp(claim.accessId);
+    } catch (error) {
+      return storeFailure(error);
+    }
+    return answer(claim, raw, found, undefined, nowMs);
   };
 }
 

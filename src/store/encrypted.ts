@@ -1,6 +1,6 @@
 import { isSealed, type Keyring, seal, sealedWith, unseal } from '../auth/secret-box.js';
 import type { App } from '../domain/model.js';
-import type { Store } from './store.js';
+import { AppChanged, type Store } from './store.js';
 
 /**
  * A Store whose app secretKeys are sealed at rest with the keyring; everything else is
@@ -11,6 +11,7 @@ export class SecretEncryptingStore implements Store {
   readonly importAttributes?: Store['importAttributes'];
   readonly stats?: Store['stats'];
   readonly onWriteBatch?: Store['onWriteBatch'];
+  readonly peekApp?: Store['peekApp'];
   constructor(
     private readonly inner: Store,
     private readonly ring: Keyring,
@@ -20,9 +21,38 @@ export class SecretEncryptingStore implements Store {
     if (inner.importAttributes) this.importAttributes = inner.importAttributes.bind(inner);
     if (inner.stats) this.stats = inner.stats.bind(inner);
     if (inner.onWriteBatch) this.onWriteBatch = inner.onWriteBatch.bind(inner);
+    if (inner.peekApp) {
+      const peek = inner.peekApp.bind(inner);
+      this.peekApp = (accessId) => {
+        const sealed = peek(accessId);
+        if (!sealed) return undefined;
+        const known = this.opened.get(sealed);
+        if (known) return known;
+        const opened = this.open(sealed);
+        this.opened.set(sealed, opened);
+        return opened;
+      };
+    }
   }
 
-  private open = (app: App): App => ({ ...app, secretKey: unseal(this.ring, app.accessId, app.secretKey) });
+  /** The inner store's app of each app handed out, to pass on as `seen`. */
+  private readonly sealedOf = new WeakMap<App, App>();
+  /** The opened app of each app the inner store's peekApp returned, so each is unsealed once. */
+  private readonly opened = new WeakMap<App, App>();
+
+  private open = (app: App): App => {
+    const opened = { ...app, secretKey: unseal(this.ring, app.accessId, app.secretKey) };
+    this.sealedOf.set(opened, app);
+    return opened;
+  };
+
+  /** The inner store's version of an app this store handed out; AppChanged for any other. */
+  private sealed(seen: App | undefined): App | undefined {
+    if (seen === undefined) return undefined;
+    const sealed = this.sealedOf.get(seen);
+    if (!sealed) throw new AppChanged(seen.accessId);
+    return sealed;
+  }
 
   createApp(app: App) {
     return this.inner.createApp({ ...app, secretKey: seal(this.ring, app.accessId, app.secretKey) });
@@ -50,8 +80,10 @@ export class SecretEncryptingStore implements Store {
   getDefinition: Store['getDefinition'] = (...a) => this.inner.getDefinition(...a);
   describeDefinition: Store['describeDefinition'] = (...a) => this.inner.describeDefinition(...a);
   deleteDefinition: Store['deleteDefinition'] = (...a) => this.inner.deleteDefinition(...a);
-  writeAttributes: Store['writeAttributes'] = (...a) => this.inner.writeAttributes(...a);
-  readAttributes: Store['readAttributes'] = (...a) => this.inner.readAttributes(...a);
+  writeAttributes: Store['writeAttributes'] = async (accessId, write, seen) =>
+    this.inner.writeAttributes(accessId, write, this.sealed(seen));
+  readAttributes: Store['readAttributes'] = async (accessId, token, seen) =>
+    this.inner.readAttributes(accessId, token, this.sealed(seen));
   getSetting: Store['getSetting'] = (...a) => this.inner.getSetting(...a);
   initSetting: Store['initSetting'] = (...a) => this.inner.initSetting(...a);
   putSetting: Store['putSetting'] = (...a) => this.inner.putSetting(...a);

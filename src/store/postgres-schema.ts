@@ -71,4 +71,63 @@ export const postgresMigrations: readonly string[] = [
   END
   $fn$;
   `,
+  // A device write batch in two calls whose statements PostgreSQL plans once per
+  // connection. attrd_write_begin is attrd_lock_and_read with the apps' secret, region and
+  // rate limit read after their locks, so that a write confirms the app its request was
+  // authenticated against in the same transaction (Store.peekApp). Its rows: 'v' a token's
+  // value, 'd' a definition, 'a' an app (o_token its secret, o_name its region).
+  // attrd_write_end writes the batch's net change: values set, values removed, and the
+  // definitions' device counts, whose rows it locks in (access_id, name) order first so
+  // that concurrent batches cannot deadlock. attrd_lock_and_read stays for nodes of the
+  // previous version during a rolling upgrade.
+  `
+  CREATE FUNCTION attrd_write_begin(
+    lock_keys text[], lock_shared boolean[],
+    ids bigint[], tokens text[], app_ids bigint[], names text[])
+  RETURNS TABLE (o_kind "char", o_access_id bigint, o_token text, o_name text, o_value text,
+                 o_rate_limit integer)
+  LANGUAGE plpgsql AS $fn$
+  BEGIN
+    PERFORM count(*) FROM (
+      SELECT CASE WHEN u.shared THEN pg_advisory_xact_lock_shared(hashtextextended(u.k, 0))
+                  ELSE pg_advisory_xact_lock(hashtextextended(u.k, 0)) END
+      FROM unnest(lock_keys, lock_shared) AS u(k, shared)) AS locks;
+    RETURN QUERY
+      SELECT 'v'::"char", a.access_id, a.token, a.name, a.value, NULL::integer FROM attributes a
+        WHERE (a.access_id, a.token) IN (SELECT * FROM unnest(ids, tokens))
+      UNION ALL
+      SELECT 'd'::"char", d.access_id, NULL::text, d.name, NULL::text, NULL::integer
+        FROM definitions d WHERE d.access_id = ANY(app_ids) AND d.name = ANY(names)
+      UNION ALL
+      SELECT 'a'::"char", p.access_id, p.secret_key, p.region, NULL::text, p.rate_limit
+        FROM apps p WHERE p.access_id = ANY(app_ids);
+  END
+  $fn$;
+  CREATE FUNCTION attrd_write_end(
+    set_ids bigint[], set_tokens text[], set_names text[], set_values text[],
+    rm_ids bigint[], rm_tokens text[], rm_names text[],
+    count_ids bigint[], count_names text[], count_deltas bigint[])
+  RETURNS void LANGUAGE plpgsql AS $fn$
+  BEGIN
+    IF cardinality(set_ids) > 0 THEN
+      INSERT INTO attributes (access_id, token, name, value)
+        SELECT * FROM unnest(set_ids, set_tokens, set_names, set_values)
+        ON CONFLICT (access_id, token, name) DO UPDATE SET value = excluded.value;
+    END IF;
+    IF cardinality(rm_ids) > 0 THEN
+      DELETE FROM attributes WHERE (access_id, token, name) IN
+        (SELECT * FROM unnest(rm_ids, rm_tokens, rm_names));
+    END IF;
+    IF cardinality(count_ids) > 0 THEN
+      PERFORM count(*) FROM (
+        SELECT 1 FROM definitions d
+          WHERE (d.access_id, d.name) IN (SELECT * FROM unnest(count_ids, count_names))
+          ORDER BY d.access_id, d.name COLLATE "C" FOR NO KEY UPDATE) AS locked;
+      UPDATE definitions d SET device_count = d.device_count + u.delta
+        FROM unnest(count_ids, count_names, count_deltas) AS u(id, name, delta)
+        WHERE d.access_id = u.id AND d.name = u.name;
+    END IF;
+  END
+  $fn$;
+  `,
 ];

@@ -10,9 +10,9 @@ import type {
   NewAuditEntry,
 } from '../domain/model.js';
 import type { DeviceWrite } from '../domain/request.js';
-import { bigintArray, bigintLiteral, booleanArray, inline, textArray } from './pg-literal.js';
+import { bigintArray, booleanArray, inline, textArray } from './pg-literal.js';
 import { postgresMigrations } from './postgres-schema.js';
-import type { ImportRow, Store, StoreStats, WriteOutcome } from './store.js';
+import { AppChanged, type ImportRow, type Store, type StoreStats, type WriteOutcome } from './store.js';
 import { TurnBatcher } from './turn-batch.js';
 
 export interface PostgresOptions {
@@ -39,6 +39,8 @@ const WRITE_BATCHES_IN_FLIGHT = 4;
 interface PendingWrite {
   readonly accessId: number;
   readonly write: DeviceWrite;
+  /** The app the request was authenticated against, to confirm in the transaction. */
+  readonly seen: App | undefined;
   readonly resolve: (outcome: WriteOutcome) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -126,36 +128,52 @@ const LOCK_APPS_SHARED =
 const LOCK_APP = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
 
 /**
- * The write path's statements. `apps` and `tokens` (reads) and the count updates of
- * imports are prepared once per connection (named), so PostgreSQL parses and plans them
- * once; a device write batch sends the others several to a message, with literals
- * (pg-literal.ts). They name their columns: a prepared `SELECT *` would fail once a
- * migration added one.
+ * The device path's statements. The reads (`apps`, `tokens`) are prepared once per
+ * connection (named), so PostgreSQL parses and plans them once. A write batch calls two
+ * functions of the schema (postgres-schema.ts), whose statements are planned once per
+ * connection too, several statements to a message, so with literals (pg-literal.ts).
+ * They name their columns: a prepared `SELECT *` would fail once a migration added one.
  */
 const WRITE_PATH = {
-  // Takes the batch's locks and reads its tokens and definitions (a function of the
-  // schema, so its statements are planned once per connection).
-  lockAndRead: 'SELECT * FROM attrd_lock_and_read($1, $2, $3, $4, $5, $6)',
-  upsert: `INSERT INTO attributes (access_id, token, name, value)
-           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])
-           ON CONFLICT (access_id, token, name) DO UPDATE SET value = excluded.value`,
-  remove: `DELETE FROM attributes WHERE (access_id, token, name) IN
-           (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]))`,
-  lockCounts: `SELECT 1 FROM definitions WHERE access_id = $1 AND name = ANY($2::text[])
-               ORDER BY ${BY_NAME} FOR NO KEY UPDATE`,
-  addCounts: `UPDATE definitions d SET device_count = d.device_count + u.delta
-              FROM unnest($2::text[], $3::bigint[]) AS u(name, delta)
-              WHERE d.access_id = $1 AND d.name = u.name`,
+  // Takes the batch's locks and reads its tokens, definitions and apps.
+  writeBegin: 'SELECT * FROM attrd_write_begin($1, $2, $3, $4, $5, $6)',
+  // Writes the values set and removed and the count deltas.
+  writeEnd: 'SELECT attrd_write_end($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
   apps: `SELECT access_id, secret_key, name, region, created_at, rate_limit FROM apps
          WHERE access_id = ANY($1::bigint[])`,
-  tokens: `SELECT access_id, token, name, value FROM attributes
-           WHERE (access_id, token) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))`,
+  // the tokens' attributes ('v') and, in the same snapshot, their apps ('a': o_token is
+  // the secret, o_name the region), as attrd_write_begin returns them
+  tokens: `SELECT 'v'::"char", access_id, token, name, value, NULL::integer FROM attributes
+           WHERE (access_id, token) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))
+           UNION ALL
+           SELECT 'a'::"char", access_id, secret_key, region, NULL::text, rate_limit FROM apps
+           WHERE access_id = ANY($3::bigint[])`,
 } as const;
 const prepared = (key: keyof typeof WRITE_PATH, values: unknown[]) => ({
   name: `attrd_${key}_v1`,
   text: WRITE_PATH[key],
   values,
 });
+
+/**
+ * A row of attrd_write_begin or the `tokens` read: kind ('v' a token's value, 'd' a
+ * definition, 'a' an app), accessId, token (an app's secret), name (an app's region),
+ * value, rate limit (apps only).
+ */
+type BeginRow = [string, string, string | null, string, string | null, number | null];
+
+/** Whether an app row of a BeginRow is still the app a request saw. */
+const stillAs = (seen: App, row: BeginRow | undefined): boolean =>
+  row !== undefined &&
+  row[2] === seen.secretKey &&
+  row[3] === seen.region &&
+  row[5] === seen.rateLimitPerSecond;
+
+/** A batch's outcome for a write whose app is no longer as its request saw it. */
+const APP_CHANGED: unique symbol = Symbol('app changed');
+
+/** Most apps a node remembers for peekApp (past it, it starts again from empty). */
+const KNOWN_APPS_MAX = 10_000;
 
 /** Connects, migrates (under an advisory lock) and returns a PostgreSQL store. */
 export async function openPostgresStore(options: PostgresOptions): Promise<PostgresStore> {
@@ -224,11 +242,13 @@ export async function migratePostgres(pool: pg.Pool): Promise<void> {
 
 /**
  * The shared store: any number of attrd nodes on one database behave as one service.
- * Nothing is cached in memory, so every node sees every committed change on its next
- * request. Writers of one token are serialized by a transaction-scoped advisory lock;
- * writers hold their app's advisory lock shared (so a definition cannot vanish under a
- * write: deleting one takes it exclusive) and counters are changed under row locks taken in name order (so writers never
- * deadlock each other). Serialization failures and deadlocks are retried from the start.
+ * Nothing cached is trusted: apps are remembered for peekApp, but every read and write
+ * confirms its request's app in its own statement, so every node honours every committed
+ * change on its next request. Writers of one token are serialized by a transaction-scoped
+ * advisory lock; writers hold their app's advisory lock shared (so a definition cannot
+ * vanish under a write: deleting one takes it exclusive) and counters are changed under
+ * row locks taken in (app, name) order (so writers never deadlock each other).
+ * Serialization failures and deadlocks are retried from the start.
  */
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
@@ -268,12 +288,17 @@ export class PostgresStore implements Store {
    * one transaction (group commit), each planned in order against the state the ones
    * before it left. Resolves once that transaction has committed.
    */
-  writeAttributes(accessId: number, write: DeviceWrite): Promise<WriteOutcome> {
+  writeAttributes(accessId: number, write: DeviceWrite, seen?: App): Promise<WriteOutcome> {
     if (this.closing) return Promise.reject(new Error('the store is closed'));
     return new Promise((resolve, reject) => {
       if (this.pending.length === 0) setImmediate(this.flush);
-      this.pending.push({ accessId, write, resolve, reject });
+      this.pending.push({ accessId, write, seen, resolve, reject });
     });
+  }
+
+  private readonly batchListeners: Array<(size: number) => void> = [];
+  onWriteBatch(listener: (size: number) => void): void {
+    this.batchListeners.push(listener);
   }
 
   private readonly flush = (): void => {
@@ -283,7 +308,12 @@ export class PostgresStore implements Store {
       const jobs = this.pending.splice(0, WRITE_BATCH_MAX);
       const done = this.tx((c) => this.applyBatch(c, jobs), true).then(
         (outcomes) => {
-          for (const [i, job] of jobs.entries()) job.resolve(outcomes[i]!);
+          for (const listener of this.batchListeners) listener(jobs.length);
+          for (const [i, job] of jobs.entries()) {
+            const outcome = outcomes[i]!;
+            if (outcome === APP_CHANGED) job.reject(new AppChanged(job.accessId));
+            else job.resolve(outcome);
+          }
         },
         (error) => {
           for (const job of jobs) job.reject(error);
@@ -311,12 +341,16 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * One batch in two round trips: BEGIN, the locks and the read (attrd_lock_and_read) in
+   * One batch in two round trips: BEGIN, the locks and the read (attrd_write_begin) in
    * one message; the upsert, delete, counts and COMMIT in another. Several statements in
    * one message need the simple protocol, so values are sent as escaped literals
-   * (pg-literal.ts), not as parameters.
+   * (pg-literal.ts), not as parameters. A write whose app is no longer as its request saw
+   * it is left out (APP_CHANGED).
    */
-  private async applyBatch(c: pg.PoolClient, jobs: readonly PendingWrite[]): Promise<WriteOutcome[]> {
+  private async applyBatch(
+    c: pg.PoolClient,
+    jobs: readonly PendingWrite[],
+  ): Promise<Array<WriteOutcome | typeof APP_CHANGED>> {
     // Writers of one token are serialized by its advisory lock; taken in one order (sorted
     // keys, as importAttributes does), so batches on different nodes cannot deadlock.
     const keys = [...new Set(jobs.map((job) => tokenLockKey(job.accessId, job.write.token)))].sort();
@@ -327,7 +361,7 @@ export class PostgresStore implements Store {
       if (write.cmd === 3) for (const name of write.names) names.add(name);
       else if (write.cmd !== 4) for (const [name] of write.attributes) names.add(name);
     }
-    const lockAndRead = inline(WRITE_PATH.lockAndRead, [
+    const begin = inline(WRITE_PATH.writeBegin, [
       textArray([...accessIds.map(appLockKey), ...keys]),
       booleanArray([...accessIds.map(() => true), ...keys.map(() => false)]),
       bigintArray(pairs.map(([id]) => id)),
@@ -336,18 +370,23 @@ export class PostgresStore implements Store {
       textArray([...names]),
     ]);
     const results = (await c.query({
-      text: `BEGIN; ${lockAndRead}`,
+      text: `BEGIN; ${begin}`,
       rowMode: 'array',
-    })) as unknown as Array<pg.QueryResult<[boolean, string, string | null, string, string | null]>>;
+    })) as unknown as Array<pg.QueryResult<BeginRow>>;
     const before = new Map<string, Map<string, string>>(keys.map((key) => [key, new Map()]));
     const defined = new Set<string>();
-    for (const [isValue, id, token, name, value] of results[1]!.rows) {
-      if (isValue) before.get(`${id}:${token}`)!.set(name, value!);
-      else defined.add(`${id}:${name}`);
+    const apps = new Map<number, BeginRow>();
+    for (const row of results[1]!.rows) {
+      const [kind, id, token, name, value] = row;
+      if (kind === 'v') before.get(`${id}:${token}`)!.set(name, value!);
+      else if (kind === 'd') defined.add(`${id}:${name}`);
+      else apps.set(Number(id), row);
     }
+    for (const id of accessIds) this.confirm(id, apps.get(id));
 
     const after = new Map([...before].map(([key, attrs]) => [key, new Map(attrs)]));
-    const outcomes = jobs.map(({ accessId, write }): WriteOutcome => {
+    const outcomes = jobs.map(({ accessId, write, seen }): WriteOutcome | typeof APP_CHANGED => {
+      if (seen && !stillAs(seen, apps.get(accessId))) return APP_CHANGED;
       const current = after.get(tokenLockKey(accessId, write.token))!;
       const result = planWrite(current, (name) => defined.has(`${accessId}:${name}`), write);
       if (!result.ok) return result;
@@ -356,20 +395,22 @@ export class PostgresStore implements Store {
       return { ok: true, invalidAttribute: result.plan.invalidAttribute };
     });
 
-    // What changed, token by token: one upsert, one delete and one count update for all.
-    const upsert: Array<[number, string, string, string]> = [];
+    // What changed, token by token: the values set and removed, and the count deltas.
+    const set: Array<[number, string, string, string]> = [];
     const remove: Array<[number, string, string]> = [];
-    const deltas = new Map<number, Map<string, number>>();
+    const deltas = new Map<string, [number, string, number]>();
     const addDelta = (id: number, name: string, delta: number) => {
-      const forApp = deltas.get(id) ?? new Map<string, number>();
-      deltas.set(id, forApp.set(name, (forApp.get(name) ?? 0) + delta));
+      const key = `${id}:${name}`;
+      const entry = deltas.get(key);
+      if (entry) entry[2] += delta;
+      else deltas.set(key, [id, name, delta]);
     };
     for (const [i, key] of keys.entries()) {
       const [id, token] = pairs[i]!;
       const was = before.get(key)!;
       const now = after.get(key)!;
       for (const [name, value] of now) {
-        if (was.get(name) !== value) upsert.push([id, token, name, value]);
+        if (was.get(name) !== value) set.push([id, token, name, value]);
         if (!was.has(name)) addDelta(id, name, 1);
       }
       for (const name of was.keys()) {
@@ -379,68 +420,57 @@ export class PostgresStore implements Store {
         }
       }
     }
-    const statements: string[] = [];
-    if (upsert.length > 0) {
-      statements.push(
-        inline(WRITE_PATH.upsert, [
-          bigintArray(upsert.map((row) => row[0])),
-          textArray(upsert.map((row) => row[1])),
-          textArray(upsert.map((row) => row[2])),
-          textArray(upsert.map((row) => row[3])),
-        ]),
-      );
-    }
-    if (remove.length > 0) {
-      statements.push(
-        inline(WRITE_PATH.remove, [
-          bigintArray(remove.map((row) => row[0])),
-          textArray(remove.map((row) => row[1])),
-          textArray(remove.map((row) => row[2])),
-        ]),
-      );
-    }
-    for (const id of accessIds) {
-      const changed = [...(deltas.get(id) ?? [])].filter(([, delta]) => delta !== 0);
-      if (changed.length === 0) continue;
-      const literals = [
-        bigintLiteral(id),
-        textArray(changed.map(([name]) => name)),
-        bigintArray(changed.map(([, delta]) => delta)),
-      ];
-      // the rows locked in name order first, so concurrent batches cannot deadlock
-      statements.push(inline(WRITE_PATH.lockCounts, literals), inline(WRITE_PATH.addCounts, literals));
-    }
-    statements.push('COMMIT');
-    await c.query(statements.join('; '));
+    const counts = [...deltas.values()].filter(([, , delta]) => delta !== 0);
+    const end =
+      set.length + remove.length + counts.length === 0
+        ? 'COMMIT'
+        : `${inline(WRITE_PATH.writeEnd, [
+            bigintArray(set.map((row) => row[0])),
+            textArray(set.map((row) => row[1])),
+            textArray(set.map((row) => row[2])),
+            textArray(set.map((row) => row[3])),
+            bigintArray(remove.map((row) => row[0])),
+            textArray(remove.map((row) => row[1])),
+            textArray(remove.map((row) => row[2])),
+            bigintArray(counts.map((row) => row[0])),
+            textArray(counts.map((row) => row[1])),
+            bigintArray(counts.map((row) => row[2])),
+          ])}; COMMIT`;
+    await c.query(end);
     return outcomes;
   }
 
-  /** Adds to definitions' device counts, locking their rows in name order first. */
-  private async addToCounts(c: pg.PoolClient, accessId: number, deltas: ReadonlyMap<string, number>) {
-    if (deltas.size === 0) return;
-    const names = [...deltas.keys()];
-    await c.query(prepared('lockCounts', [accessId, names]));
-    await c.query(prepared('addCounts', [accessId, names, [...deltas.values()]]));
-  }
-
-  private readonly reads = new TurnBatcher<string, AttributeMap>(async (keys) => {
+  /** The reads of one turn: each token's attributes, with its app as of the same snapshot. */
+  private readonly reads = new TurnBatcher<string, [AttributeMap, BeginRow | undefined]>(async (keys) => {
     const pairs = keys.map(splitTokenKey);
-    const rows = await this.pool.query<[string, string, string, string]>({
-      ...prepared('tokens', [pairs.map(([id]) => id), pairs.map(([, token]) => token)]),
+    const ids = [...new Set(pairs.map(([id]) => id))];
+    const rows = await this.pool.query<BeginRow>({
+      ...prepared('tokens', [pairs.map(([id]) => id), pairs.map(([, token]) => token), ids]),
       rowMode: 'array',
     });
     const found = new Map<string, Array<[string, string]>>();
-    for (const [id, token, name, value] of rows.rows) {
+    const apps = new Map<number, BeginRow>();
+    for (const row of rows.rows) {
+      const [kind, id, token, name, value] = row;
+      if (kind === 'a') {
+        apps.set(Number(id), row);
+        continue;
+      }
       const key = `${id}:${token}`;
       const entries = found.get(key) ?? [];
-      entries.push([name, value]);
+      entries.push([name, value!]);
       found.set(key, entries);
     }
-    return new Map([...found].map(([key, entries]) => [key, Object.fromEntries(entries)]));
+    for (const id of ids) this.confirm(id, apps.get(id));
+    return new Map(
+      keys.map((key, i) => [key, [Object.fromEntries(found.get(key) ?? []), apps.get(pairs[i]![0])]]),
+    );
   });
 
-  async readAttributes(accessId: number, token: string): Promise<AttributeMap> {
-    return (await this.reads.load(tokenLockKey(accessId, token))) ?? {};
+  async readAttributes(accessId: number, token: string, seen?: App): Promise<AttributeMap> {
+    const [attributes, app] = (await this.reads.load(tokenLockKey(accessId, token)))!;
+    if (seen && !stillAs(seen, app)) throw new AppChanged(accessId);
+    return attributes;
   }
 
   async importAttributes(accessId: number, rows: readonly ImportRow[]): Promise<number> {
@@ -509,13 +539,19 @@ export class PostgresStore implements Store {
           );
         }
       }
-      await c.query(
-        `INSERT INTO attributes (access_id, token, name, value)
-         SELECT $1, t, n, v FROM unnest($2::text[], $3::text[], $4::text[]) AS u(t, n, v)
-         ON CONFLICT (access_id, token, name) DO UPDATE SET value = excluded.value`,
-        [accessId, allTokens, allNames, allValues],
-      );
-      await this.addToCounts(c, accessId, deltas);
+      const counted = [...deltas.keys()];
+      await c.query(WRITE_PATH.writeEnd, [
+        allTokens.map(() => accessId),
+        allTokens,
+        allNames,
+        allValues,
+        [],
+        [],
+        [],
+        counted.map(() => accessId),
+        counted,
+        [...deltas.values()],
+      ]);
       return allTokens.length;
     });
   }
@@ -529,14 +565,41 @@ export class PostgresStore implements Store {
     return r.rowCount === 1;
   }
 
-  /** The lookups of one turn share one query; nothing is cached, so every node is exact. */
+  /** The lookups of one turn share one query; what they find is remembered for peekApp. */
   private readonly apps = new TurnBatcher<number, App>(async (ids) => {
     const rows = (await this.pool.query<AppRow>(prepared('apps', [ids]))).rows;
-    return new Map(rows.map((row) => [Number(row.access_id), toApp(row)]));
+    const found = new Map(rows.map((row) => [Number(row.access_id), toApp(row)]));
+    for (const id of ids) {
+      const app = found.get(id);
+      if (!app) this.known.delete(id);
+      else {
+        if (this.known.size >= KNOWN_APPS_MAX && !this.known.has(id)) this.known.clear();
+        this.known.set(id, app);
+      }
+    }
+    return found;
   });
 
   getApp(accessId: number): Promise<App | undefined> {
     return this.apps.load(accessId);
+  }
+
+  /**
+   * The apps this node looked up, for device requests to authenticate against without a
+   * round trip. Never trusted alone: every read and write confirms its request's app in
+   * its own statement (stillAs), so a change made on any node is honoured by the next
+   * request, as without it.
+   */
+  private readonly known = new Map<number, App>();
+
+  peekApp(accessId: number): App | undefined {
+    return this.known.get(accessId);
+  }
+
+  /** Forgets a remembered app that a read or write found changed (row: its app row, if any). */
+  private confirm(accessId: number, row: BeginRow | undefined): void {
+    const app = this.known.get(accessId);
+    if (app && !stillAs(app, row)) this.known.delete(accessId);
   }
 
   async listApps(): Promise<App[]> {
@@ -546,6 +609,7 @@ export class PostgresStore implements Store {
   }
 
   async setSecret(accessId: number, secretKey: string): Promise<boolean> {
+    this.known.delete(accessId);
     const r = await this.pool.query('UPDATE apps SET secret_key = $1 WHERE access_id = $2', [
       secretKey,
       accessId,
@@ -554,6 +618,7 @@ export class PostgresStore implements Store {
   }
 
   async updateApp(accessId: number, changes: AppChanges): Promise<App | undefined> {
+    this.known.delete(accessId);
     const row = (
       await this.pool.query<AppRow>(
         `UPDATE apps SET name = coalesce($1, name),
@@ -571,6 +636,7 @@ export class PostgresStore implements Store {
   }
 
   async deleteApp(accessId: number): Promise<boolean> {
+    this.known.delete(accessId);
     // The app's lock first (writes in flight finish, later ones wait and then find no
     // definitions); the app row (its lock makes new definitions wait); then the
     // definitions; then every value, including those just written.

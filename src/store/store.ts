@@ -21,6 +21,18 @@ export interface StoreStats {
   readonly pool?: { readonly total: number; readonly idle: number; readonly waiting: number };
 }
 
+/**
+ * Thrown by readAttributes and writeAttributes when the app passed as `seen` is no longer
+ * as it was (its secret, region or rate limit changed, or it was deleted): nothing was
+ * read or written. The caller looks the app up again with getApp and starts over.
+ */
+export class AppChanged extends Error {
+  constructor(readonly accessId: number) {
+    super(`app ${accessId} changed since it was looked up`);
+    this.name = 'AppChanged';
+  }
+}
+
 export type WriteOutcome =
   | { readonly ok: true; readonly invalidAttribute: readonly string[] }
   | { readonly ok: false; readonly failure: DeviceFailure };
@@ -37,8 +49,15 @@ export interface Store {
 
   /** Adds an app; false if the accessId is taken. */
   createApp(app: App): Promise<boolean>;
-  /** The app with this accessId, if any. */
+  /** The app with this accessId, if any, as committed when the call was made. */
   getApp(accessId: number): Promise<App | undefined>;
+  /**
+   * Optional: the app as this node last saw it, without a round trip; it may be stale or
+   * absent. Only for a device request, which answers from it only after passing it as
+   * `seen` to readAttributes or writeAttributes (they confirm it in the same transaction)
+   * and looks the app up with getApp before answering a failure that depends on it.
+   */
+  peekApp?(accessId: number): App | undefined;
   /** Every app, oldest first. */
   listApps(): Promise<App[]>;
   /** Replaces the app's secret; false if there is no such app. */
@@ -72,11 +91,16 @@ export interface Store {
   /**
    * Applies cmd 1–4 to one token atomically (via domain `planWrite`, against the
    * definitions and attributes as they are inside the transaction). Resolves only after
-   * the change is committed; a refused write changes nothing.
+   * the change is committed; a refused write changes nothing. With `seen` (an app from
+   * peekApp), throws AppChanged, writing nothing, unless the app is still as seen
+   * inside the transaction.
    */
-  writeAttributes(accessId: number, write: DeviceWrite): Promise<WriteOutcome>;
-  /** The token's attributes (empty if it has none). */
-  readAttributes(accessId: number, token: string): Promise<AttributeMap>;
+  writeAttributes(accessId: number, write: DeviceWrite, seen?: App): Promise<WriteOutcome>;
+  /**
+   * The token's attributes (empty if it has none). With `seen` (an app from peekApp),
+   * throws AppChanged unless the app is still as seen when the attributes are read.
+   */
+  readAttributes(accessId: number, token: string, seen?: App): Promise<AttributeMap>;
 
   /** Appends an admin action to the audit log. */
   appendAudit(entry: NewAuditEntry): Promise<void>;
