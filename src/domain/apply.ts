@@ -53,15 +53,15 @@ export function planWrite(
     if (added) count++;
     set.push({ name, value, added });
   }
-  if (count > limits.attributesPerToken) {
-    return {
-      ok: false,
-      failure: deviceFailure(
-        RetCode.InvalidParameter,
-        `token would hold ${count} attributes after this request (it holds ${current.size}); ` +
-          `the limit is ${limits.attributesPerToken} attributes per token`,
-      ),
-    };
-  }
+  if (count > limits.attributesPerToken)
+    return { ok: false, failure: tooManyAttributes(count, current.size) };
   return { ok: true, plan: { invalidAttribute, set, remove: [] } };
 }
+
+/** The refusal of a set that would leave a token holding `count` attributes (it holds `held`). */
+export const tooManyAttributes = (count: number, held: number): DeviceFailure =>
+  deviceFailure(
+    RetCode.InvalidParameter,
+    `token would hold ${count} attributes after this request (it holds ${held}); ` +
+      `the limit is ${limits.attributesPerToken} attributes per token`,
+  );

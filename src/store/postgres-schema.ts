@@ -71,38 +71,25 @@ export const postgresMigrations: readonly string[] = [
   END
   $fn$;
   `,
-  // A device write batch in two calls whose statements PostgreSQL plans once per
-  // connection. attrd_write_begin is attrd_lock_and_read with the apps' secret, region and
-  // rate limit read after their locks, so that a write confirms the app its request was
-  // authenticated against in the same transaction (Store.peekApp). Its rows: 'v' a token's
-  // value, 'd' a definition, 'a' an app (o_token its secret, o_name its region).
-  // attrd_write_end writes the batch's net change: values set, values removed, and the
-  // definitions' device counts, whose rows it locks in (access_id, name) order first so
-  // that concurrent batches cannot deadlock. attrd_lock_and_read stays for nodes of the
-  // previous version during a rolling upgrade.
+  // A device write batch in one call (one round trip, one statement, so one transaction
+  // without BEGIN or COMMIT), whose statements PostgreSQL plans once per connection.
+  //
+  // attrd_write takes the apps' advisory locks (shared) and the tokens' (exclusive) in the
+  // order given; then, for writes whose request authenticated against an app remembered
+  // by the node (Store.peekApp), confirms that app's secret, region and rate limit; then
+  // applies the writes by rounds (a token's first write in the batch in round 0, its
+  // second in round 1, …), each round planned against what the rounds before it left, by
+  // the rules of src/domain/apply.ts: undefined names skipped and reported in request
+  // order; cmd 1 and 2 set values, refused whole if the token would hold more than
+  // max_attributes; cmd 3 removes defined names the token holds; cmd 4 removes all. Its
+  // rows: per write, 'o' applied, 'r' refused (o_held, o_would) or 'c' its app changed;
+  // 'i' an undefined name of a write (o_name), in request order.
+  //
+  // attrd_write_end writes a net change: values set, values removed, and the definitions'
+  // device counts, whose rows it locks in (access_id, name) order first so that concurrent
+  // batches cannot deadlock. attrd_lock_and_read stays for nodes of the previous version
+  // during a rolling upgrade.
   `
-  CREATE FUNCTION attrd_write_begin(
-    lock_keys text[], lock_shared boolean[],
-    ids bigint[], tokens text[], app_ids bigint[], names text[])
-  RETURNS TABLE (o_kind "char", o_access_id bigint, o_token text, o_name text, o_value text,
-                 o_rate_limit integer)
-  LANGUAGE plpgsql AS $fn$
-  BEGIN
-    PERFORM count(*) FROM (
-      SELECT CASE WHEN u.shared THEN pg_advisory_xact_lock_shared(hashtextextended(u.k, 0))
-                  ELSE pg_advisory_xact_lock(hashtextextended(u.k, 0)) END
-      FROM unnest(lock_keys, lock_shared) AS u(k, shared)) AS locks;
-    RETURN QUERY
-      SELECT 'v'::"char", a.access_id, a.token, a.name, a.value, NULL::integer FROM attributes a
-        WHERE (a.access_id, a.token) IN (SELECT * FROM unnest(ids, tokens))
-      UNION ALL
-      SELECT 'd'::"char", d.access_id, NULL::text, d.name, NULL::text, NULL::integer
-        FROM definitions d WHERE d.access_id = ANY(app_ids) AND d.name = ANY(names)
-      UNION ALL
-      SELECT 'a'::"char", p.access_id, p.secret_key, p.region, NULL::text, p.rate_limit
-        FROM apps p WHERE p.access_id = ANY(app_ids);
-  END
-  $fn$;
   CREATE FUNCTION attrd_write_end(
     set_ids bigint[], set_tokens text[], set_names text[], set_values text[],
     rm_ids bigint[], rm_tokens text[], rm_names text[],
@@ -126,6 +113,119 @@ export const postgresMigrations: readonly string[] = [
       UPDATE definitions d SET device_count = d.device_count + u.delta
         FROM unnest(count_ids, count_names, count_deltas) AS u(id, name, delta)
         WHERE d.access_id = u.id AND d.name = u.name;
+    END IF;
+  END
+  $fn$;
+  CREATE FUNCTION attrd_write(
+    lock_keys text[], lock_shared boolean[], max_attributes integer,
+    w_app bigint[], w_token text[], w_cmd integer[], w_round integer[],
+    w_check boolean[], w_secret text[], w_region text[], w_limit integer[],
+    i_write integer[], i_name text[], i_value text[])
+  RETURNS TABLE (o_write integer, o_kind "char", o_name text, o_held integer, o_would integer)
+  LANGUAGE plpgsql AS $fn$
+  DECLARE
+    changed integer[];
+    r integer;
+    v_write integer[]; v_held integer[]; v_would integer[];
+    bad_write integer[]; bad_name text[];
+    s_app bigint[]; s_token text[]; s_name text[]; s_value text[];
+    x_app bigint[]; x_token text[]; x_name text[];
+    c_app bigint[] := '{}'; c_name text[] := '{}'; c_delta bigint[] := '{}';
+  BEGIN
+    PERFORM count(*) FROM (
+      SELECT CASE WHEN u.shared THEN pg_advisory_xact_lock_shared(hashtextextended(u.k, 0))
+                  ELSE pg_advisory_xact_lock(hashtextextended(u.k, 0)) END
+      FROM unnest(lock_keys, lock_shared) AS u(k, shared)) AS locks;
+
+    SELECT coalesce(array_agg(w.n::integer), '{}') INTO changed
+      FROM unnest(w_app, w_check, w_secret, w_region, w_limit)
+           WITH ORDINALITY AS w(app, checked, secret, region, lim, n)
+      LEFT JOIN apps p ON p.access_id = w.app
+      WHERE w.checked AND (p.access_id IS NULL OR p.secret_key <> w.secret
+                           OR p.region <> w.region OR p.rate_limit IS DISTINCT FROM w.lim);
+    RETURN QUERY SELECT c, 'c'::"char", NULL::text, NULL::integer, NULL::integer
+      FROM unnest(changed) AS c;
+
+    FOR r IN 0 .. coalesce((SELECT max(x) FROM unnest(w_round) AS x), -1) LOOP
+      WITH writes AS (
+        SELECT w.n::integer AS n, w.app, w.token, w.cmd
+        FROM unnest(w_app, w_token, w_cmd, w_round) WITH ORDINALITY AS w(app, token, cmd, round, n)
+        WHERE w.round = r AND NOT w.n = ANY(changed)),
+      -- the tokens' values, by their primary key's prefix
+      cur AS (
+        SELECT ws.n, a.name, a.value FROM writes ws
+        JOIN attributes a ON a.access_id = ws.app AND a.token = ws.token),
+      items AS (
+        SELECT i.w, i.pos, i.name, i.value, ws.app, ws.token, ws.cmd,
+               d.name IS NOT NULL AS defined, c.value AS old
+        FROM unnest(i_write, i_name, i_value) WITH ORDINALITY AS i(w, name, value, pos)
+        JOIN writes ws ON ws.n = i.w
+        LEFT JOIN definitions d ON d.access_id = ws.app AND d.name = i.name
+        LEFT JOIN cur c ON c.n = i.w AND c.name = i.name),
+      verdicts AS (
+        SELECT ws.n, ws.cmd, h.held, h.held + a.added AS would
+        FROM writes ws,
+             LATERAL (SELECT count(*)::integer AS held FROM cur c WHERE c.n = ws.n) AS h,
+             LATERAL (SELECT count(*)::integer AS added FROM items i
+                      WHERE i.w = ws.n AND i.defined AND i.old IS NULL) AS a),
+      accepted AS (SELECT n FROM verdicts WHERE cmd NOT IN (1, 2) OR would <= max_attributes),
+      sets AS (
+        SELECT i.* FROM items i JOIN accepted ac ON ac.n = i.w
+        WHERE i.cmd IN (1, 2) AND i.defined AND i.old IS DISTINCT FROM i.value),
+      removes AS (
+        SELECT i.app, i.token, i.name FROM items i
+          WHERE i.cmd = 3 AND i.defined AND i.old IS NOT NULL
+        UNION ALL
+        SELECT ws.app, ws.token, c.name FROM writes ws
+          JOIN cur c ON c.n = ws.n
+          WHERE ws.cmd = 4),
+      counted AS (
+        SELECT app, name, 1::bigint AS delta FROM sets WHERE old IS NULL
+        UNION ALL
+        SELECT app, name, -1::bigint FROM removes)
+      SELECT
+        (SELECT array_agg(n ORDER BY n) FROM verdicts),
+        (SELECT array_agg(held ORDER BY n) FROM verdicts),
+        (SELECT array_agg(would ORDER BY n) FROM verdicts),
+        (SELECT array_agg(w ORDER BY w, pos) FROM items WHERE NOT defined),
+        (SELECT array_agg(name ORDER BY w, pos) FROM items WHERE NOT defined),
+        (SELECT array_agg(app) FROM sets), (SELECT array_agg(token) FROM sets),
+        (SELECT array_agg(name) FROM sets), (SELECT array_agg(value) FROM sets),
+        (SELECT array_agg(app) FROM removes), (SELECT array_agg(token) FROM removes),
+        (SELECT array_agg(name) FROM removes),
+        c_app || coalesce((SELECT array_agg(app) FROM counted), '{}'),
+        c_name || coalesce((SELECT array_agg(name) FROM counted), '{}'),
+        c_delta || coalesce((SELECT array_agg(delta) FROM counted), '{}')
+      INTO v_write, v_held, v_would, bad_write, bad_name, s_app, s_token, s_name, s_value,
+           x_app, x_token, x_name, c_app, c_name, c_delta;
+
+      RETURN QUERY
+        SELECT v.n, CASE WHEN v.would > max_attributes AND w_cmd[v.n] IN (1, 2)
+                         THEN 'r' ELSE 'o' END::"char", NULL::text, v.held, v.would
+          FROM unnest(v_write, v_held, v_would) AS v(n, held, would)
+        UNION ALL
+        SELECT b.n, 'i'::"char", b.name, NULL::integer, NULL::integer
+          FROM unnest(bad_write, bad_name) WITH ORDINALITY AS b(n, name, pos);
+      IF s_app IS NOT NULL OR x_app IS NOT NULL THEN
+        PERFORM attrd_write_end(
+          coalesce(s_app, '{}'), coalesce(s_token, '{}'), coalesce(s_name, '{}'),
+          coalesce(s_value, '{}'), coalesce(x_app, '{}'), coalesce(x_token, '{}'),
+          coalesce(x_name, '{}'), '{}', '{}', '{}');
+      END IF;
+    END LOOP;
+
+    -- the count deltas of every round, summed per definition
+    IF cardinality(c_app) > 0 THEN
+      SELECT array_agg(t.app ORDER BY t.app, t.name COLLATE "C"),
+             array_agg(t.name ORDER BY t.app, t.name COLLATE "C"),
+             array_agg(t.delta ORDER BY t.app, t.name COLLATE "C")
+        INTO c_app, c_name, c_delta
+        FROM (SELECT u.app, u.name, sum(u.delta)::bigint AS delta
+              FROM unnest(c_app, c_name, c_delta) AS u(app, name, delta)
+              GROUP BY u.app, u.name HAVING sum(u.delta) <> 0) AS t;
+      IF c_app IS NOT NULL THEN
+        PERFORM attrd_write_end('{}', '{}', '{}', '{}', '{}', '{}', '{}', c_app, c_name, c_delta);
+      END IF;
     END IF;
   END
   $fn$;

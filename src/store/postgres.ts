@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { planWrite } from '../domain/apply.js';
+import { tooManyAttributes } from '../domain/apply.js';
 import { limits } from '../domain/limits.js';
 import type {
   App,
@@ -10,7 +10,6 @@ import type {
   NewAuditEntry,
 } from '../domain/model.js';
 import type { DeviceWrite } from '../domain/request.js';
-import { bigintArray, booleanArray, inline, textArray } from './pg-literal.js';
 import { postgresMigrations } from './postgres-schema.js';
 import { AppChanged, type ImportRow, type Store, type StoreStats, type WriteOutcome } from './store.js';
 import { TurnBatcher } from './turn-batch.js';
@@ -128,21 +127,21 @@ const LOCK_APPS_SHARED =
 const LOCK_APP = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
 
 /**
- * The device path's statements. The reads (`apps`, `tokens`) are prepared once per
- * connection (named), so PostgreSQL parses and plans them once. A write batch calls two
- * functions of the schema (postgres-schema.ts), whose statements are planned once per
- * connection too, several statements to a message, so with literals (pg-literal.ts).
- * They name their columns: a prepared `SELECT *` would fail once a migration added one.
+ * The device path's statements, prepared once per connection (named), so PostgreSQL
+ * parses and plans them once; a write batch is one call of a function of the schema
+ * (postgres-schema.ts), whose statements are planned once per connection too. They name
+ * their columns: a prepared `SELECT *` would fail once a migration added one.
  */
 const WRITE_PATH = {
-  // Takes the batch's locks and reads its tokens, definitions and apps.
-  writeBegin: 'SELECT * FROM attrd_write_begin($1, $2, $3, $4, $5, $6)',
-  // Writes the values set and removed and the count deltas.
+  // Locks, confirms the apps, applies the writes; a row per outcome.
+  write: `SELECT o_write, o_kind, o_name, o_held, o_would FROM attrd_write(
+            $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+  // Writes values set and removed and count deltas (imports).
   writeEnd: 'SELECT attrd_write_end($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
   apps: `SELECT access_id, secret_key, name, region, created_at, rate_limit FROM apps
          WHERE access_id = ANY($1::bigint[])`,
   // the tokens' attributes ('v') and, in the same snapshot, their apps ('a': o_token is
-  // the secret, o_name the region), as attrd_write_begin returns them
+  // the secret, o_name the region)
   tokens: `SELECT 'v'::"char", access_id, token, name, value, NULL::integer FROM attributes
            WHERE (access_id, token) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))
            UNION ALL
@@ -257,21 +256,21 @@ export class PostgresStore implements Store {
 
   /**
    * Runs `work` in one transaction, again from scratch if the server rolled it back.
-   * With `opens`, `work` sends BEGIN and COMMIT itself, inside its own statements (one
-   * round trip fewer each); a failure is still rolled back here.
+   * With `single`, `work` sends one statement, which is a transaction by itself (no BEGIN
+   * or COMMIT round trips).
    */
-  private async tx<T>(work: (client: pg.PoolClient) => Promise<T>, opens = false): Promise<T> {
+  private async tx<T>(work: (client: pg.PoolClient) => Promise<T>, single = false): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let fault: Error | undefined;
       try {
-        if (!opens) await client.query('BEGIN');
+        if (!single) await client.query('BEGIN');
         const result = await work(client);
-        if (!opens) await client.query('COMMIT');
+        if (!single) await client.query('COMMIT');
         return result;
       } catch (error) {
         if (isConnectionFault(error)) fault = error as Error;
-        else await client.query('ROLLBACK').catch(() => undefined);
+        else if (!single) await client.query('ROLLBACK').catch(() => undefined);
         if (isRetryable(error) && attempt < MAX_ATTEMPTS) continue;
         throw error;
       } finally {
@@ -341,11 +340,10 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * One batch in two round trips: BEGIN, the locks and the read (attrd_write_begin) in
-   * one message; the upsert, delete, counts and COMMIT in another. Several statements in
-   * one message need the simple protocol, so values are sent as escaped literals
-   * (pg-literal.ts), not as parameters. A write whose app is no longer as its request saw
-   * it is left out (APP_CHANGED).
+   * One batch in one round trip: a call of attrd_write (postgres-schema.ts), prepared once
+   * per connection, which as one statement is one transaction. It applies the rules of
+   * src/domain/apply.ts in SQL; the store contract suite holds both stores to them. A
+   * write whose app is no longer as its request saw it is left out (APP_CHANGED).
    */
   private async applyBatch(
     c: pg.PoolClient,
@@ -355,88 +353,57 @@ export class PostgresStore implements Store {
     // keys, as importAttributes does), so batches on different nodes cannot deadlock.
     const keys = [...new Set(jobs.map((job) => tokenLockKey(job.accessId, job.write.token)))].sort();
     const accessIds = [...new Set(jobs.map((job) => job.accessId))].sort((a, b) => a - b);
-    const pairs = keys.map(splitTokenKey);
-    const names = new Set<string>();
-    for (const { write } of jobs) {
-      if (write.cmd === 3) for (const name of write.names) names.add(name);
-      else if (write.cmd !== 4) for (const [name] of write.attributes) names.add(name);
-    }
-    const begin = inline(WRITE_PATH.writeBegin, [
-      textArray([...accessIds.map(appLockKey), ...keys]),
-      booleanArray([...accessIds.map(() => true), ...keys.map(() => false)]),
-      bigintArray(pairs.map(([id]) => id)),
-      textArray(pairs.map(([, token]) => token)),
-      bigintArray(accessIds),
-      textArray([...names]),
-    ]);
-    const results = (await c.query({
-      text: `BEGIN; ${begin}`,
-      rowMode: 'array',
-    })) as unknown as Array<pg.QueryResult<BeginRow>>;
-    const before = new Map<string, Map<string, string>>(keys.map((key) => [key, new Map()]));
-    const defined = new Set<string>();
-    const apps = new Map<number, BeginRow>();
-    for (const row of results[1]!.rows) {
-      const [kind, id, token, name, value] = row;
-      if (kind === 'v') before.get(`${id}:${token}`)!.set(name, value!);
-      else if (kind === 'd') defined.add(`${id}:${name}`);
-      else apps.set(Number(id), row);
-    }
-    for (const id of accessIds) this.confirm(id, apps.get(id));
-
-    const after = new Map([...before].map(([key, attrs]) => [key, new Map(attrs)]));
-    const outcomes = jobs.map(({ accessId, write, seen }): WriteOutcome | typeof APP_CHANGED => {
-      if (seen && !stillAs(seen, apps.get(accessId))) return APP_CHANGED;
-      const current = after.get(tokenLockKey(accessId, write.token))!;
-      const result = planWrite(current, (name) => defined.has(`${accessId}:${name}`), write);
-      if (!result.ok) return result;
-      for (const { name, value } of result.plan.set) current.set(name, value);
-      for (const name of result.plan.remove) current.delete(name);
-      return { ok: true, invalidAttribute: result.plan.invalidAttribute };
+    // A token's first write in the batch goes in round 0, its second in round 1, …
+    const seenTokens = new Map<string, number>();
+    const rounds = jobs.map(({ accessId, write }) => {
+      const key = tokenLockKey(accessId, write.token);
+      const round = seenTokens.get(key) ?? 0;
+      seenTokens.set(key, round + 1);
+      return round;
     });
-
-    // What changed, token by token: the values set and removed, and the count deltas.
-    const set: Array<[number, string, string, string]> = [];
-    const remove: Array<[number, string, string]> = [];
-    const deltas = new Map<string, [number, string, number]>();
-    const addDelta = (id: number, name: string, delta: number) => {
-      const key = `${id}:${name}`;
-      const entry = deltas.get(key);
-      if (entry) entry[2] += delta;
-      else deltas.set(key, [id, name, delta]);
-    };
-    for (const [i, key] of keys.entries()) {
-      const [id, token] = pairs[i]!;
-      const was = before.get(key)!;
-      const now = after.get(key)!;
-      for (const [name, value] of now) {
-        if (was.get(name) !== value) set.push([id, token, name, value]);
-        if (!was.has(name)) addDelta(id, name, 1);
-      }
-      for (const name of was.keys()) {
-        if (!now.has(name)) {
-          remove.push([id, token, name]);
-          addDelta(id, name, -1);
-        }
+    const itemWrite: number[] = [];
+    const itemName: string[] = [];
+    const itemValue: Array<string | null> = [];
+    for (const [i, { write }] of jobs.entries()) {
+      const items: ReadonlyArray<readonly [string, string | null]> =
+        write.cmd === 3 ? write.names.map((name) => [name, null]) : write.cmd === 4 ? [] : write.attributes;
+      for (const [name, value] of items) {
+        itemWrite.push(i + 1);
+        itemName.push(name);
+        itemValue.push(value);
       }
     }
-    const counts = [...deltas.values()].filter(([, , delta]) => delta !== 0);
-    const end =
-      set.length + remove.length + counts.length === 0
-        ? 'COMMIT'
-        : `${inline(WRITE_PATH.writeEnd, [
-            bigintArray(set.map((row) => row[0])),
-            textArray(set.map((row) => row[1])),
-            textArray(set.map((row) => row[2])),
-            textArray(set.map((row) => row[3])),
-            bigintArray(remove.map((row) => row[0])),
-            textArray(remove.map((row) => row[1])),
-            textArray(remove.map((row) => row[2])),
-            bigintArray(counts.map((row) => row[0])),
-            textArray(counts.map((row) => row[1])),
-            bigintArray(counts.map((row) => row[2])),
-          ])}; COMMIT`;
-    await c.query(end);
+    const result = await c.query<[number, string, string | null, number | null, number | null]>({
+      ...prepared('write', [
+        [...accessIds.map(appLockKey), ...keys],
+        [...accessIds.map(() => true), ...keys.map(() => false)],
+        limits.attributesPerToken,
+        jobs.map((job) => job.accessId),
+        jobs.map((job) => job.write.token),
+        jobs.map((job) => job.write.cmd),
+        rounds,
+        jobs.map((job) => job.seen !== undefined),
+        jobs.map((job) => job.seen?.secretKey ?? null),
+        jobs.map((job) => job.seen?.region ?? null),
+        jobs.map((job) => job.seen?.rateLimitPerSecond ?? null),
+        itemWrite,
+        itemName,
+        itemValue,
+      ]),
+      rowMode: 'array',
+    });
+    const outcomes = new Array<WriteOutcome | typeof APP_CHANGED>(jobs.length);
+    const invalid = jobs.map((): string[] => []);
+    for (const [n, kind, name, held, would] of result.rows) {
+      const i = n - 1;
+      if (kind === 'i') invalid[i]!.push(name!);
+      else if (kind === 'r') outcomes[i] = { ok: false, failure: tooManyAttributes(would!, held!) };
+      else if (kind === 'o') outcomes[i] = { ok: true, invalidAttribute: invalid[i]! };
+      else {
+        outcomes[i] = APP_CHANGED;
+        this.known.delete(jobs[i]!.accessId);
+      }
+    }
     return outcomes;
   }
 
