@@ -168,34 +168,41 @@ export const postgresMigrations: readonly string[] = [
              LATERAL (SELECT count(*)::integer AS held FROM cur c WHERE c.n = ws.n) AS h,
              LATERAL (SELECT count(*)::integer AS added FROM items i
                       WHERE i.w = ws.n AND i.defined AND i.old IS NULL) AS a),
-      accepted AS (SELECT n FROM verdicts WHERE cmd NOT IN (1, 2) OR would <= max_attributes),
-      sets AS (
-        SELECT i.* FROM items i JOIN accepted ac ON ac.n = i.w
-        WHERE i.cmd IN (1, 2) AND i.defined AND i.old IS DISTINCT FROM i.value),
-      removes AS (
-        SELECT i.app, i.token, i.name FROM items i
-          WHERE i.cmd = 3 AND i.defined AND i.old IS NOT NULL
+      -- what the round does, one row each: 'v' a write's verdict, 'i' an undefined name,
+      -- 's' a value to set, 'x' one to remove (delta: its change to the count)
+      actions AS (
+        SELECT 'v'::"char" AS k, v.n AS w, 0::bigint AS pos, NULL::bigint AS app,
+               NULL::text AS token, NULL::text AS name, NULL::text AS value,
+               v.held, v.would, 0::bigint AS delta
+          FROM verdicts v
         UNION ALL
-        SELECT ws.app, ws.token, c.name FROM writes ws
-          JOIN cur c ON c.n = ws.n
-          WHERE ws.cmd = 4),
-      counted AS (
-        SELECT app, name, 1::bigint AS delta FROM sets WHERE old IS NULL
+        SELECT 'i', i.w, i.pos, NULL, NULL, i.name, NULL, NULL, NULL, 0
+          FROM items i WHERE NOT i.defined
         UNION ALL
-        SELECT app, name, -1::bigint FROM removes)
+        SELECT 's', i.w, i.pos, i.app, i.token, i.name, i.value, NULL, NULL,
+               CASE WHEN i.old IS NULL THEN 1 ELSE 0 END
+          FROM items i JOIN verdicts v ON v.n = i.w
+          WHERE i.cmd IN (1, 2) AND i.defined AND i.old IS DISTINCT FROM i.value
+            AND v.would <= max_attributes
+        UNION ALL
+        SELECT 'x', i.w, i.pos, i.app, i.token, i.name, NULL, NULL, NULL, -1
+          FROM items i WHERE i.cmd = 3 AND i.defined AND i.old IS NOT NULL
+        UNION ALL
+        SELECT 'x', ws.n, 0, ws.app, ws.token, c.name, NULL, NULL, NULL, -1
+          FROM writes ws JOIN cur c ON c.n = ws.n WHERE ws.cmd = 4)
       SELECT
-        (SELECT array_agg(n ORDER BY n) FROM verdicts),
-        (SELECT array_agg(held ORDER BY n) FROM verdicts),
-        (SELECT array_agg(would ORDER BY n) FROM verdicts),
-        (SELECT array_agg(w ORDER BY w, pos) FROM items WHERE NOT defined),
-        (SELECT array_agg(name ORDER BY w, pos) FROM items WHERE NOT defined),
-        (SELECT array_agg(app) FROM sets), (SELECT array_agg(token) FROM sets),
-        (SELECT array_agg(name) FROM sets), (SELECT array_agg(value) FROM sets),
-        (SELECT array_agg(app) FROM removes), (SELECT array_agg(token) FROM removes),
-        (SELECT array_agg(name) FROM removes),
-        c_app || coalesce((SELECT array_agg(app) FROM counted), '{}'),
-        c_name || coalesce((SELECT array_agg(name) FROM counted), '{}'),
-        c_delta || coalesce((SELECT array_agg(delta) FROM counted), '{}')
+        array_agg(w) FILTER (WHERE k = 'v'), array_agg(held) FILTER (WHERE k = 'v'),
+        array_agg(would) FILTER (WHERE k = 'v'),
+        array_agg(w ORDER BY w, pos) FILTER (WHERE k = 'i'),
+        array_agg(name ORDER BY w, pos) FILTER (WHERE k = 'i'),
+        array_agg(app) FILTER (WHERE k = 's'), array_agg(token) FILTER (WHERE k = 's'),
+        array_agg(name) FILTER (WHERE k = 's'), array_agg(value) FILTER (WHERE k = 's'),
+        array_agg(app) FILTER (WHERE k = 'x'), array_agg(token) FILTER (WHERE k = 'x'),
+        array_agg(name) FILTER (WHERE k = 'x'),
+        c_app || coalesce(array_agg(app) FILTER (WHERE delta <> 0), '{}'),
+        c_name || coalesce(array_agg(name) FILTER (WHERE delta <> 0), '{}'),
+        c_delta || coalesce(array_agg(delta) FILTER (WHERE delta <> 0), '{}')
+      FROM actions
       INTO v_write, v_held, v_would, bad_write, bad_name, s_app, s_token, s_name, s_value,
            x_app, x_token, x_name, c_app, c_name, c_delta;
 
