@@ -143,8 +143,10 @@ export const postgresMigrations: readonly string[] = [
       LEFT JOIN apps p ON p.access_id = w.app
       WHERE w.checked AND (p.access_id IS NULL OR p.secret_key <> w.secret
                            OR p.region <> w.region OR p.rate_limit IS DISTINCT FROM w.lim);
-    RETURN QUERY SELECT c, 'c'::"char", NULL::text, NULL::integer, NULL::integer
-      FROM unnest(changed) AS c;
+    IF cardinality(changed) > 0 THEN
+      RETURN QUERY SELECT c, 'c'::"char", NULL::text, NULL::integer, NULL::integer
+        FROM unnest(changed) AS c;
+    END IF;
 
     FOR r IN 0 .. coalesce((SELECT max(x) FROM unnest(w_round) AS x), -1) LOOP
       WITH writes AS (
