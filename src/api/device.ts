@@ -160,6 +160,8 @@ export function deviceHandler(options: DeviceOptions): DeviceHandler {
         if (!(error instanceof AppChanged)) throw error;
       }
     }
+    // Not remembered, or doubtful: from the app as committed now. (A request whose
+    // remembered app changed after the rate limiter let it through takes a second token.)
     let found: App | undefined;
     try {
       found = await store.getApp(claim.accessId);

@@ -155,14 +155,13 @@ const prepared = (key: keyof typeof WRITE_PATH, values: unknown[]) => ({
 });
 
 /**
- * A row of attrd_write_begin or the `tokens` read: kind ('v' a token's value, 'd' a
- * definition, 'a' an app), accessId, token (an app's secret), name (an app's region),
- * value, rate limit (apps only).
+ * A row of the `tokens` read: kind ('v' a token's value, 'a' its app), accessId, token
+ * (an app's secret), name (an app's region), value, rate limit (apps only).
  */
-type BeginRow = [string, string, string | null, string, string | null, number | null];
+type ReadRow = [string, string, string | null, string, string | null, number | null];
 
-/** Whether an app row of a BeginRow is still the app a request saw. */
-const stillAs = (seen: App, row: BeginRow | undefined): boolean =>
+/** Whether an app row of the `tokens` read is still the app a request saw. */
+const stillAs = (seen: App, row: ReadRow | undefined): boolean =>
   row !== undefined &&
   row[2] === seen.secretKey &&
   row[3] === seen.region &&
@@ -408,15 +407,15 @@ export class PostgresStore implements Store {
   }
 
   /** The reads of one turn: each token's attributes, with its app as of the same snapshot. */
-  private readonly reads = new TurnBatcher<string, [AttributeMap, BeginRow | undefined]>(async (keys) => {
+  private readonly reads = new TurnBatcher<string, [AttributeMap, ReadRow | undefined]>(async (keys) => {
     const pairs = keys.map(splitTokenKey);
     const ids = [...new Set(pairs.map(([id]) => id))];
-    const rows = await this.pool.query<BeginRow>({
+    const rows = await this.pool.query<ReadRow>({
       ...prepared('tokens', [pairs.map(([id]) => id), pairs.map(([, token]) => token), ids]),
       rowMode: 'array',
     });
     const found = new Map<string, Array<[string, string]>>();
-    const apps = new Map<number, BeginRow>();
+    const apps = new Map<number, ReadRow>();
     for (const row of rows.rows) {
       const [kind, id, token, name, value] = row;
       if (kind === 'a') {
@@ -564,7 +563,7 @@ export class PostgresStore implements Store {
   }
 
   /** Forgets a remembered app that a read or write found changed (row: its app row, if any). */
-  private confirm(accessId: number, row: BeginRow | undefined): void {
+  private confirm(accessId: number, row: ReadRow | undefined): void {
     const app = this.known.get(accessId);
     if (app && !stillAs(app, row)) this.known.delete(accessId);
   }

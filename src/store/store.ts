@@ -89,8 +89,9 @@ export interface Store {
   deleteDefinition(accessId: number, name: string): Promise<boolean>;
 
   /**
-   * Applies cmd 1–4 to one token atomically (via domain `planWrite`, against the
-   * definitions and attributes as they are inside the transaction). Resolves only after
+   * Applies cmd 1–4 to one token atomically, by the rules of domain `planWrite` (SQLite
+   * calls it; PostgreSQL applies the same rules in SQL), against the definitions and
+   * attributes as they are inside the transaction. Resolves only after
    * the change is committed; a refused write changes nothing. With `seen` (an app from
    * peekApp), throws AppChanged, writing nothing, unless the app is still as seen
    * inside the transaction.
