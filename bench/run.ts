@@ -1,10 +1,10 @@
 /**
  * `npm run bench`: attrd against a bare node:http ceiling, on SQLite and (when reachable)
- * PostgreSQL, then on a SQLite store preloaded with 1,000,000 tokens × 5 attributes.
- * Every server and the load generator run in their own processes over loopback; every
+ * PostgreSQL, then on a SQLite store preloaded with 1,000,000 tokens × 5 attributes,
+ * against the ceiling and side by side with the small store. Every server and the load generator run in their own processes over loopback; every
  * loop is bounded. Prints a report and writes it to bench/results/<time>.json.
  *
- *   npm run bench                       # the full run (about 20 minutes on 2 cores)
+ *   npm run bench                       # the full run (about 25 minutes on 2 cores)
  *   npm run bench -- --quick            # 3 s runs and 100,000 tokens: about 5 minutes
  *   npm run bench -- --seconds 10 --runs 5 --tokens 1000000 --no-postgres
  *
@@ -12,7 +12,7 @@
  * on which the bench may create and drop a database of its own.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -290,6 +290,38 @@ async function measure(
   return results;
 }
 
+/**
+ * The loaded store against the small one, both served at once, each scenario in `runs`
+ * pairs alternating which goes first: req/s of the loaded ÷ req/s of the small, per pair.
+ * Unlike two phases minutes apart, this holds when the machine's speed drifts.
+ */
+async function compareScale(smallUrl: string, loadedUrl: string, app: BenchApp) {
+  const sides = {
+    small: { url: smallUrl, tokens: settings.baseTokens },
+    loaded: { url: loadedUrl, tokens: settings.scaleTokens },
+  };
+  const results: Record<string, Figure> = {};
+  for (const scenario of SCENARIOS) {
+    for (const side of Object.values(sides)) await runLoad(side.url, scenario, app, side.tokens, 1);
+    const ratios: number[] = [];
+    for (let run = 0; run < settings.runs; run++) {
+      const order = run % 2 === 0 ? (['small', 'loaded'] as const) : (['loaded', 'small'] as const);
+      const rps = { small: 0, loaded: 0 };
+      for (const which of order) {
+        const side = sides[which];
+        rps[which] = (await runLoad(side.url, scenario, app, side.tokens, settings.seconds)).rps;
+      }
+      ratios.push(rps.loaded / rps.small);
+    }
+    results[scenario] = figure(ratios);
+    process.stdout.write(
+      `${'sqlite loaded'.padEnd(16)} ${scenario.padEnd(12)} ÷ small, side by side: ` +
+        `${results[scenario]!.median.toFixed(2)} (${results[scenario]!.min.toFixed(2)}–${results[scenario]!.max.toFixed(2)})\n`,
+    );
+  }
+  return results;
+}
+
 // ---------------------------------------------------------------- phases
 
 async function benchSqlite(ceilingUrl: string, dir: string) {
@@ -306,6 +338,9 @@ async function benchSqlite(ceilingUrl: string, dir: string) {
   const base = await measure('sqlite', server.url, ceilingUrl, app, settings.baseTokens);
   const basePeakRssMb = peakRssMb(server.child);
   await stop(server);
+  // the small store as it is now, to serve next to the loaded one later
+  const smallPath = join(dir, 'small.db');
+  copyFileSync(path, smallPath);
   const result: Record<string, unknown> = {
     preload: { tokens: settings.baseTokens, ms: Math.round(basePreloadMs) },
     peakRssMb: basePeakRssMb,
@@ -325,6 +360,9 @@ async function benchSqlite(ceilingUrl: string, dir: string) {
   const attributeListMs = await timeAttributeList(server.url, app, settings.scaleTokens);
   const loaded = await measure('sqlite loaded', server.url, ceilingUrl, app, settings.scaleTokens);
   const loadedPeakRssMb = peakRssMb(server.child);
+  const small = await startAttrd(`sqlite:${smallPath}`);
+  const sideBySide = await compareScale(small.url, server.url, app);
+  await stop(small);
   await stop(server);
   const versusBase = Object.fromEntries(
     SCENARIOS.map((s) => [s, round(loaded[s]!.attrd.rps.median / base[s]!.attrd.rps.median)]),
@@ -354,6 +392,8 @@ async function benchSqlite(ceilingUrl: string, dir: string) {
       scenarios: loaded,
       rpsVersusSmall: versusBase,
       ratioVersusSmall: ratioVersusBase,
+      /** req/s on the loaded store ÷ on the small one, served side by side, alternated. */
+      sideBySide,
     },
   };
 }
