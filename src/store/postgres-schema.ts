@@ -148,7 +148,9 @@ export const postgresMigrations: readonly string[] = [
         FROM unnest(changed) AS c;
     END IF;
 
-    FOR r IN 0 .. coalesce((SELECT max(x) FROM unnest(w_round) AS x), -1) LOOP
+    -- rounds are numbered from 0 without gaps
+    FOR r IN 0 .. cardinality(w_round) - 1 LOOP
+      EXIT WHEN NOT r = ANY(w_round);
       WITH writes AS (
         SELECT w.n::integer AS n, w.app, w.token, w.cmd
         FROM unnest(w_app, w_token, w_cmd, w_round) WITH ORDINALITY AS w(app, token, cmd, round, n)
