@@ -531,25 +531,6 @@ export class PostgresStore implements Store {
     return r.rowCount === 1;
   }
 
-  /** The lookups of one turn share one query; what they find is remembered for peekApp. */
-  private readonly apps = new TurnBatcher<number, App>(async (ids) => {
-    const rows = (await this.pool.query<AppRow>(prepared('apps', [ids]))).rows;
-    const found = new Map(rows.map((row) => [Number(row.access_id), toApp(row)]));
-    for (const id of ids) {
-      const app = found.get(id);
-      if (!app) this.known.delete(id);
-      else {
-        if (this.known.size >= KNOWN_APPS_MAX && !this.known.has(id)) this.known.clear();
-        this.known.set(id, app);
-      }
-    }
-    return found;
-  });
-
-  getApp(accessId: number): Promise<App | undefined> {
-    return this.apps.load(accessId);
-  }
-
   /**
    * The apps this node looked up, for device requests to authenticate against without a
    * round trip. Never trusted alone: every read and write confirms its request's app in
@@ -562,10 +543,31 @@ export class PostgresStore implements Store {
     return this.known.get(accessId);
   }
 
-  /** Forgets a remembered app that a read or write found changed (row: its app row, if any). */
+  /** Remembers what a lookup found for `accessId`, or forgets it if nothing was found. */
+  private remember(accessId: number, app: App | undefined): void {
+    if (!app) this.known.delete(accessId);
+    else {
+      if (this.known.size >= KNOWN_APPS_MAX && !this.known.has(accessId)) this.known.clear();
+      this.known.set(accessId, app);
+    }
+  }
+
+  /** Forgets a remembered app that a read found changed (row: its app row, if any). */
   private confirm(accessId: number, row: ReadRow | undefined): void {
     const app = this.known.get(accessId);
     if (app && !stillAs(app, row)) this.known.delete(accessId);
+  }
+
+  /** The lookups of one turn share one query; what they find is remembered for peekApp. */
+  private readonly apps = new TurnBatcher<number, App>(async (ids) => {
+    const rows = (await this.pool.query<AppRow>(prepared('apps', [ids]))).rows;
+    const found = new Map(rows.map((row) => [Number(row.access_id), toApp(row)]));
+    for (const id of ids) this.remember(id, found.get(id));
+    return found;
+  });
+
+  getApp(accessId: number): Promise<App | undefined> {
+    return this.apps.load(accessId);
   }
 
   async listApps(): Promise<App[]> {
