@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { App } from '../domain/model.js';
 import { testApp } from './app.fixture.js';
 import { openSqliteStore } from './sqlite.js';
-import { Checkpointer } from './sqlite-checkpoint.js';
+import { Checkpointer, WAL_LIMIT_PAGES } from './sqlite-checkpoint.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'attrd-sqlite-cache-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -165,22 +165,37 @@ describe('SQLite background checkpoints', () => {
     raw.close();
   });
 
-  it('truncates the WAL once it passes the limit', async () => {
-    const path = join(dir, 'truncate.db');
+  it('lets the WAL start over past its limit, the next write cutting the file back, nothing lost', async () => {
+    const path = join(dir, 'restart.db');
     const store = await fill(path, 10);
     await store.close();
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('wal_autocheckpoint = 0');
-    const checkpointer = new Checkpointer({ path, intervalMs: 10, truncatePages: 1, onFailure: () => {} });
+    db.pragma('journal_size_limit = 0');
+    const checkpointer = new Checkpointer({ path, intervalMs: 10, restartPages: 1, onFailure: () => {} });
     db.exec('CREATE TABLE filler (x TEXT)');
-    for (let i = 0; i < 200; i++) db.prepare('INSERT INTO filler VALUES (?)').run('y'.repeat(1000));
-    expect(statSync(`${path}-wal`).size).toBeGreaterThan(100_000);
-    for (let i = 0; i < 100 && statSync(`${path}-wal`).size > 0; i++)
+    const insert = db.prepare('INSERT INTO filler VALUES (?)');
+    for (let i = 0; i < 200; i++) insert.run('y'.repeat(1000));
+    const walBytes = () => statSync(`${path}-wal`).size;
+    expect(walBytes()).toBeGreaterThan(100_000);
+    // Once the checkpointer has copied every frame and let the WAL start over, a write
+    // goes to its beginning and the file is cut back to that write's frames.
+    let more = 0;
+    for (; more < 100 && walBytes() > 20_000; more++) {
       await new Promise((r) => setTimeout(r, 20));
-    expect(statSync(`${path}-wal`).size).toBe(0);
+      insert.run('z');
+    }
+    expect(walBytes()).toBeLessThan(20_000);
+    expect(db.prepare('SELECT count(*) AS n FROM filler').get()).toEqual({ n: 200 + more });
     await checkpointer.stop();
     db.close();
+  });
+
+  it('limits the WAL file of the serving connection', async () => {
+    const store = await fill(join(dir, 'limit.db'), 1);
+    expect(store.db.pragma('journal_size_limit', { simple: true })).toBe(WAL_LIMIT_PAGES * 4096);
+    await store.close();
   });
 
   it('reports a worker that cannot start, so the store falls back to automatic checkpoints', async () => {

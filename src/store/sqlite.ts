@@ -13,7 +13,7 @@ import type {
   NewAuditEntry,
 } from '../domain/model.js';
 import type { DeviceWrite } from '../domain/request.js';
-import { Checkpointer } from './sqlite-checkpoint.js';
+import { Checkpointer, WAL_LIMIT_PAGES } from './sqlite-checkpoint.js';
 import { sqliteMigrations } from './sqlite-schema.js';
 import type { ImportRow, Store, WriteOutcome } from './store.js';
 
@@ -103,6 +103,9 @@ export function openSqliteStore(options: SqliteOptions): SqliteStore {
     // 64 MiB of page cache (default 2 MiB): the inner pages of a store with millions of
     // tokens stay in memory, so a random token costs one leaf page read, not four.
     db.pragma('cache_size = -65536');
+    // When a write starts the WAL over, the file is cut back to this size.
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.pragma(`journal_size_limit = ${WAL_LIMIT_PAGES * pageSize}`);
     migrate(db);
     let checkpointer: Checkpointer | undefined;
     if (options.path !== ':memory:' && options.backgroundCheckpoint !== false) {
@@ -292,7 +295,7 @@ export class SqliteStore implements Store {
    * Commits the queued writes in order. A batch that finds the database locked changed
    * nothing and goes back to the head of the queue, to be tried again in a moment, for up
    * to `busyRetryMs`: SQLite answers SQLITE_BUSY at once, without waiting for busy_timeout,
-   * where waiting could deadlock (as when a checkpoint truncates the WAL).
+   * where waiting could deadlock (as when a checkpoint starts the WAL over).
    */
   private flush = (): void => {
     clearTimeout(this.retryTimer);
