@@ -47,10 +47,12 @@ const restart = (copied) => {
     copied = result.checkpointed;
     if (fresh < 64) break;
   }
-  for (let attempt = 0; attempt < 2000; attempt++) {
+  // About 20 ms of quick tries, then one a millisecond, up to about half a second: a long
+  // read elsewhere (a backup, a shell) holds the WAL, and the next run tries again.
+  for (let attempt = 0; attempt < 500; attempt++) {
     const [result] = db.pragma('wal_checkpoint(RESTART)');
     if (!result.busy) return;
-    Atomics.wait(nap, 0, 0, 0.2);
+    Atomics.wait(nap, 0, 0, attempt < 100 ? 0.2 : 1);
   }
 };
 const run = () => {
