@@ -15,6 +15,18 @@ describe('RateLimiter', () => {
     now += 10_000; // never more than the burst
     expect(Array.from({ length: 6 }, () => limiter.take(1, 5)).filter(Boolean)).toHaveLength(5);
   });
+
+  it('honours a raised limit at once and a lowered one from the next request', () => {
+    const now = 0;
+    const limiter = new RateLimiter({ now: () => now });
+    expect([limiter.take(1, 1), limiter.take(1, 1)]).toEqual([true, false]);
+    // raised to 3 in the same instant: two more at once, then the bucket is empty again
+    expect([limiter.take(1, 3), limiter.take(1, 3), limiter.take(1, 3)]).toEqual([true, true, false]);
+    const lowered = new RateLimiter({ now: () => now });
+    expect(Array.from({ length: 3 }, () => lowered.take(2, 100)).every(Boolean)).toBe(true);
+    // lowered to 2: the bucket holds at most 2, whatever it held before
+    expect(Array.from({ length: 4 }, () => lowered.take(2, 2))).toEqual([true, true, false, false]);
+  });
 });
 
 describe('AdminGuard', () => {
