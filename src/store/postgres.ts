@@ -292,9 +292,10 @@ export class PostgresStore implements Store {
   private readonly inFlight = new Set<Promise<void>>();
 
   /**
-   * Queues the write; the writes queued in one event-loop turn are committed together in
-   * one transaction (group commit), each planned in order against the state the ones
-   * before it left. Resolves once that transaction has committed.
+   * Queues the write; writes queued together are committed in one transaction (group
+   * commit: up to WRITE_BATCH_MAX, those of one turn and those that waited for the
+   * transaction in flight), each planned in order against the state the ones before it
+   * left. Resolves once that transaction has committed.
    */
   writeAttributes(accessId: number, write: DeviceWrite, seen?: App): Promise<WriteOutcome> {
     if (this.closing) return Promise.reject(new Error('the store is closed'));
