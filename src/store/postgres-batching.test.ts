@@ -42,10 +42,19 @@ describe.skipIf(!testPgDatabase)('PostgreSQL: write batches while one is in flig
     await store.close();
   });
 
-  /** Holds token t0's write lock (the key the store locks), so a batch writing t0 waits. */
-  const holdT0 = async () => {
+  /**
+   * Holds token t0's write lock (the key the store locks) from another connection, then
+   * writes t0: that batch stays in flight, waiting, until `blocker` commits.
+   */
+  const blockedFirstWrite = async () => {
     await blocker.query('BEGIN');
     await blocker.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${app.accessId}:t0`]);
+    let done = false;
+    const outcome = write(store, 't0').finally(() => {
+      done = true;
+    });
+    await sleep(100);
+    return { outcome, done: () => done };
   };
   const committed = async (tokens: string[]) =>
     Number(
@@ -58,13 +67,7 @@ describe.skipIf(!testPgDatabase)('PostgreSQL: write batches while one is in flig
     );
 
   it('lets a few writes wait for the transaction in flight, and starts another for many', async () => {
-    await holdT0();
-    let firstDone = false;
-    const first = write(store, 't0').then((outcome) => {
-      firstDone = true;
-      return outcome;
-    });
-    await sleep(100); // the first batch is in flight, waiting for t0's lock
+    const first = await blockedFirstWrite();
 
     const few = ['t1', 't2', 't3', 't4', 't5'];
     const fewDone = Promise.all(few.map((t) => write(store, t)));
@@ -75,17 +78,15 @@ describe.skipIf(!testPgDatabase)('PostgreSQL: write batches while one is in flig
     const manyDone = Promise.all(many.map((t) => write(store, t)));
     await Promise.all([fewDone, manyDone]); // a second transaction took all 25
     expect(await committed([...few, ...many])).toBe(25);
-    expect(firstDone).toBe(false);
+    expect(first.done()).toBe(false);
 
     await blocker.query('COMMIT');
-    expect(await first).toEqual({ ok: true, invalidAttribute: [] });
+    expect(await first.outcome).toEqual({ ok: true, invalidAttribute: [] });
     expect(await committed(['t0'])).toBe(1);
   });
 
   it('commits the writes that waited once the transaction in flight is done', async () => {
-    await holdT0();
-    const first = write(store, 't0');
-    await sleep(100);
+    const first = await blockedFirstWrite();
     const few = ['t1', 't2', 't3'];
     const sizes: number[] = [];
     store.onWriteBatch((size) => sizes.push(size));
@@ -93,7 +94,7 @@ describe.skipIf(!testPgDatabase)('PostgreSQL: write batches while one is in flig
     await sleep(200);
     expect(await committed(few)).toBe(0);
     await blocker.query('COMMIT');
-    await Promise.all([first, fewDone]);
+    await Promise.all([first.outcome, fewDone]);
     expect(await committed(['t0', ...few])).toBe(4);
     expect(sizes).toEqual([1, 3]); // one commit for the three that waited
   });

@@ -36,7 +36,7 @@ const MAX_ATTEMPTS = 5;
  * 0.28 at 256), so 64: with 512 clients, 9,200 writes/s against 6,900 at 256.
  */
 const WRITE_BATCH_MAX = 64;
-/** Most write transactions one node runs at once (measured: 4 beat 2 and unlimited). */
+/** Most write transactions one node runs at once (measured before the rule below: 4 beat 2 and unlimited). */
 const WRITE_BATCHES_IN_FLIGHT = 4;
 /**
  * Writes that must be waiting before a transaction starts beside one in flight; fewer wait

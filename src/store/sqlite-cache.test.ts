@@ -135,6 +135,15 @@ describe('SQLite reads sharing a transaction per event-loop turn', () => {
 });
 
 describe('SQLite background checkpoints', () => {
+  /** A connection that writes to the WAL and leaves checkpoints to the Checkpointer. */
+  const walWriter = (path: string) => {
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.pragma('journal_size_limit = 0'); // cut the file right back when the WAL starts over
+    return db;
+  };
+
   const fill = async (path: string, rows: number) => {
     const store = openSqliteStore({ path });
     await store.createApp(app);
@@ -169,10 +178,7 @@ describe('SQLite background checkpoints', () => {
     const path = join(dir, 'restart.db');
     const store = await fill(path, 10);
     await store.close();
-    const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('wal_autocheckpoint = 0');
-    db.pragma('journal_size_limit = 0');
+    const db = walWriter(path);
     const checkpointer = new Checkpointer({ path, intervalMs: 10, restartPages: 1, onFailure: () => {} });
     db.exec('CREATE TABLE filler (x TEXT)');
     const insert = db.prepare('INSERT INTO filler VALUES (?)');
@@ -194,10 +200,7 @@ describe('SQLite background checkpoints', () => {
 
   it('keeps the WAL bounded under steady writes, which passive checkpoints alone do not', async () => {
     const path = join(dir, 'steady.db');
-    const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('wal_autocheckpoint = 0');
-    db.pragma('journal_size_limit = 0');
+    const db = walWriter(path);
     db.exec('CREATE TABLE filler (k INTEGER PRIMARY KEY, x TEXT)');
     const checkpointer = new Checkpointer({ path, intervalMs: 5, restartPages: 100, onFailure: () => {} });
     const put = db.prepare('INSERT OR REPLACE INTO filler VALUES (?, ?)');
