@@ -29,6 +29,12 @@ for (const kind of storeKinds()) {
         attributeInfo: { attributeMap: { level: 'gold' } },
       });
       expect(ok.body.retCode).toBe(0);
+      const read = await server.device(app, { cmd: 5, token: 'tok-m' });
+      expect(read.body).toEqual({
+        retCode: 0,
+        errMsg: 'success',
+        attributeInfo: { attributeMap: { level: 'gold' } },
+      });
       const bad = await server.device(app, { cmd: 9 });
       expect(bad.body.retCode).not.toBe(0);
       const text = await metrics();
@@ -44,6 +50,9 @@ for (const kind of storeKinds()) {
       );
       expect(text).toMatch(
         /attrd_store_operation_duration_seconds_count\{op="createApp",outcome="ok"\} [1-9]/,
+      );
+      expect(text).toMatch(
+        /attrd_store_operation_duration_seconds_count\{op="readAttributesJson",outcome="ok"\} 1\n/,
       );
       if (server.store.onWriteBatch) expect(text).toMatch(/attrd_store_write_batch_size_count [1-9]/);
       expect(text).toMatch(/attrd_process_resident_memory_bytes \d/);

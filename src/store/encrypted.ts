@@ -84,6 +84,8 @@ export class SecretEncryptingStore implements Store {
     this.inner.writeAttributes(accessId, write, this.sealed(seen));
   readAttributes: Store['readAttributes'] = async (accessId, token, seen) =>
     this.inner.readAttributes(accessId, token, this.sealed(seen));
+  readAttributesJson: Store['readAttributesJson'] = async (accessId, token, seen) =>
+    this.inner.readAttributesJson(accessId, token, this.sealed(seen));
   getSetting: Store['getSetting'] = (...a) => this.inner.getSetting(...a);
   initSetting: Store['initSetting'] = (...a) => this.inner.initSetting(...a);
   putSetting: Store['putSetting'] = (...a) => this.inner.putSetting(...a);

@@ -90,6 +90,7 @@ describe.skipIf(!testPgDatabase)(
         rateLimitPerSecond: 5,
       });
       await expect(b.readAttributes(app.accessId, 't1', seen)).rejects.toBeInstanceOf(AppChanged);
+      await expect(b.readAttributesJson(app.accessId, 't1', seen)).rejects.toBeInstanceOf(AppChanged);
       expect(b.peekApp(app.accessId)).toBeUndefined();
       expect(await b.getApp(app.accessId)).toMatchObject({ rateLimitPerSecond: 5 });
     });

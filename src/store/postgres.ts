@@ -461,6 +461,12 @@ export class PostgresStore implements Store {
     return attributes;
   }
 
+  // Built here rather than in SQL: json_object_agg moved more CPU into PostgreSQL, on the
+  // same cores, than it saved in attrd (measured 2026-11-29: −4 µs in attrd, +5 µs in PostgreSQL).
+  async readAttributesJson(accessId: number, token: string, seen?: App): Promise<string> {
+    return JSON.stringify(await this.readAttributes(accessId, token, seen));
+  }
+
   async importAttributes(accessId: number, rows: readonly ImportRow[]): Promise<number> {
     // Writes queued before the import commit before it, as on SQLite.
     await this.drain();

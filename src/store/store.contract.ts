@@ -195,6 +195,48 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
           expect(await count(app.accessId, name)).toBe(i === 2 ? 1 : 2);
       });
 
+      it('reads as JSON text what it reads as an object, whatever the names and values hold', async () => {
+        const app = newApp();
+        await store.createApp(app);
+        const names = [
+          '"quoted"',
+          'back\\slash',
+          '__proto__',
+          '10',
+          '9',
+          '等级',
+          'emoji 😀',
+          'line\u2028sep',
+        ];
+        const values = [
+          'say "hi"',
+          'C:\\dir\\',
+          '{"not":"json"}',
+          '1',
+          'nine',
+          '七',
+          '😀\u2029',
+          '</script>',
+        ];
+        for (const name of names) await store.createDefinition(app.accessId, name, '', 1);
+        expect(await store.readAttributesJson(app.accessId, 'none')).toBe('{}');
+        const written = names.map((name, i) => [name, values[i]!] as [string, string]);
+        const write: DeviceWrite = { cmd: 1, token: 't', attributes: written };
+        expect(await store.writeAttributes(app.accessId, write)).toEqual({ ok: true, invalidAttribute: [] });
+        const sameAsObject = async () => {
+          const text = await store.readAttributesJson(app.accessId, 't');
+          const parsed = JSON.parse(text) as Record<string, string>;
+          expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+          expect(Object.entries(parsed).sort()).toEqual(
+            Object.entries(await store.readAttributes(app.accessId, 't')).sort(),
+          );
+          return parsed;
+        };
+        expect(Object.entries(await sameAsObject()).sort()).toEqual(written.sort());
+        await store.writeAttributes(app.accessId, { cmd: 3, token: 't', names: names.slice(0, 6) });
+        expect(await sameAsObject()).toEqual({ 'emoji 😀': values[6], 'line\u2028sep': values[7] });
+      });
+
       it('deleting a definition removes its value from every token and keeps the others', async () => {
         const app = newApp();
         await store.createApp(app);

@@ -102,6 +102,12 @@ export interface Store {
    * throws AppChanged unless the app is still as seen when the attributes are read.
    */
   readAttributes(accessId: number, token: string, seen?: App): Promise<AttributeMap>;
+  /**
+   * The same read as readAttributes, as the JSON text of its attributeMap object: the cmd 5
+   * answer's body embeds it as is. Keys may come in another order than JSON.stringify
+   * would give (SQLite builds the text in SQL, in name order).
+   */
+  readAttributesJson(accessId: number, token: string, seen?: App): Promise<string>;
 
   /** Appends an admin action to the audit log. */
   appendAudit(entry: NewAuditEntry): Promise<void>;
