@@ -7,7 +7,7 @@
  */
 import autocannon from 'autocannon';
 import { basicAuthorization, sign } from '../src/auth/sign.js';
-import { benchToken, type LoadOptions, type LoadResult } from './data.js';
+import { benchToken, benchWriteConstants, type LoadOptions, type LoadResult } from './data.js';
 
 async function main(options: LoadOptions): Promise<LoadResult> {
   const basic = basicAuthorization(options.accessId, options.secretKey);
@@ -18,7 +18,7 @@ async function main(options: LoadOptions): Promise<LoadResult> {
       cmd: 1,
       token: pick(),
       attributeInfo: {
-        attributeMap: { a0: `w${Math.random().toString(36).slice(2, 8)}`, a1: 'campaign-42', a2: 'cn' },
+        attributeMap: { a0: `w${Math.random().toString(36).slice(2, 8)}`, ...benchWriteConstants },
       },
     });
   const read = () => JSON.stringify({ cmd: 5, token: pick() });
