@@ -92,4 +92,15 @@ describe('docs/performance.md agrees with the benchmark', () => {
       expect(runner + load).toContain(`'${scenario}'`);
     }
   });
+
+  it('preloads the a1 and a2 values that writes send, as it says', async () => {
+    const { benchValue, benchWriteConstants } = await import('../bench/data.js');
+    const load = readFileSync(new URL('../bench/load.ts', import.meta.url), 'utf8');
+    expect(doc).toContain('The preloaded tokens already hold those two values');
+    expect(load).toContain('...benchWriteConstants }');
+    for (const i of [0, 9_999, 999_999]) {
+      expect(benchValue(i, 'a1')).toBe(benchWriteConstants.a1);
+      expect(benchValue(i, 'a2')).toBe(benchWriteConstants.a2);
+    }
+  });
 });
