@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       signWindowSeconds: 300,
       bodyLimitBytes: 65536,
       sqliteSynchronous: 'normal',
+      sqliteCacheMiB: 64,
       logLevel: 'info',
       secretKeyring: undefined,
       rateLimitPerSecond: 0,
@@ -72,6 +73,7 @@ describe('loadConfig', () => {
       ATTRD_SIGN_WINDOW_SECONDS: '60',
       ATTRD_BODY_LIMIT_BYTES: '2048',
       ATTRD_SQLITE_SYNCHRONOUS: 'full',
+      ATTRD_SQLITE_CACHE_MIB: '1024',
       ATTRD_LOG_LEVEL: 'warn',
     });
     expect(config).toMatchObject({
@@ -83,6 +85,7 @@ describe('loadConfig', () => {
       signWindowSeconds: 60,
       bodyLimitBytes: 2048,
       sqliteSynchronous: 'full',
+      sqliteCacheMiB: 1024,
       logLevel: 'warn',
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -97,6 +100,8 @@ describe('loadConfig', () => {
     [{ ATTRD_ADMIN_TOKEN: 'short' }, /ATTRD_ADMIN_TOKEN must be at least 16/],
     [{ ATTRD_SIGN_WINDOW_SECONDS: '0' }, /ATTRD_SIGN_WINDOW_SECONDS/],
     [{ ATTRD_SQLITE_SYNCHRONOUS: 'off' }, /ATTRD_SQLITE_SYNCHRONOUS must be one of normal, full/],
+    [{ ATTRD_SQLITE_CACHE_MIB: '1' }, /ATTRD_SQLITE_CACHE_MIB must be an integer from 2 to 1048576, got "1"/],
+    [{ ATTRD_SQLITE_CACHE_MIB: '64MB' }, /ATTRD_SQLITE_CACHE_MIB must be an integer from 2 to 1048576/],
     [{ ATTRD_LOG_LEVEL: 'loud' }, /ATTRD_LOG_LEVEL/],
     [{ ATTRD_SECRET_KEYS: 'k1:c2hvcnQ=' }, /ATTRD_SECRET_KEYS must be .*32 bytes/],
     [{ ATTRD_SECRET_KEYS: 'nokey' }, /ATTRD_SECRET_KEYS must be/],

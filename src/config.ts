@@ -18,6 +18,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** SQLite `synchronous`: `normal` survives a process crash, `full` also power loss. */
   readonly sqliteSynchronous: 'normal' | 'full';
+  /** SQLite's page cache in attrd's memory, MiB: the store's hot pages, read without a system call. */
+  readonly sqliteCacheMiB: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Device API requests per second per app and node when the app sets none; 0 = unlimited. */
   readonly rateLimitPerSecond: number;
@@ -136,6 +138,7 @@ export function loadConfig(env: Env): Config {
     signWindowSeconds: integer(env, 'ATTRD_SIGN_WINDOW_SECONDS', 300, 1, 86_400),
     bodyLimitBytes: integer(env, 'ATTRD_BODY_LIMIT_BYTES', 65_536, 1024, 16 * 1024 * 1024),
     sqliteSynchronous: oneOf(env, 'ATTRD_SQLITE_SYNCHRONOUS', 'normal', ['normal', 'full'] as const),
+    sqliteCacheMiB: integer(env, 'ATTRD_SQLITE_CACHE_MIB', 64, 2, 1_048_576),
     logLevel: oneOf(env, 'ATTRD_LOG_LEVEL', 'info', [
       'fatal',
       'error',

@@ -6,7 +6,11 @@ import type { Store } from './store.js';
 /** Opens the store the configuration names. */
 export async function openStore(config: Config, onIdleError?: (error: Error) => void): Promise<Store> {
   if (config.database.kind === 'sqlite') {
-    return openSqliteStore({ path: config.database.path, synchronous: config.sqliteSynchronous });
+    return openSqliteStore({
+      path: config.database.path,
+      synchronous: config.sqliteSynchronous,
+      cacheMiB: config.sqliteCacheMiB,
+    });
   }
   return openPostgresStore({
     url: config.database.url,

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.js';
 import { testApp } from './app.fixture.js';
-import { openSqliteStore, type SqliteOptions } from './sqlite.js';
+import { openStore } from './open.js';
+import { openSqliteStore, type SqliteOptions, type SqliteStore } from './sqlite.js';
 import { runStoreContract } from './store.contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'attrd-sqlite-'));
@@ -30,6 +32,17 @@ describe('SQLite specifics', () => {
     const again = openSqliteStore({ path });
     expect(await again.readAttributes(1500000001, 't')).toEqual({ level: '7' });
     await again.close();
+  });
+
+  it('gives SQLite the page cache it is configured with, 64 MiB by default', async () => {
+    const byDefault = openSqliteStore({ path: join(dir, 'cache-default.db') });
+    const large = openSqliteStore({ path: join(dir, 'cache-large.db'), cacheMiB: 1024 });
+    expect(byDefault.db.pragma('cache_size', { simple: true })).toBe(-64 * 1024);
+    expect(large.db.pragma('cache_size', { simple: true })).toBe(-1024 * 1024);
+    const env = { ATTRD_DATABASE: `sqlite:${join(dir, 'cache-env.db')}`, ATTRD_SQLITE_CACHE_MIB: '8' };
+    const configured = (await openStore(loadConfig(env))) as SqliteStore;
+    expect(configured.db.pragma('cache_size', { simple: true })).toBe(-8 * 1024);
+    await Promise.all([byDefault.close(), large.close(), configured.close()]);
   });
 
   it('refuses to open a store with a newer schema, naming both versions', () => {

@@ -22,6 +22,8 @@ export interface SqliteOptions {
   readonly path: string;
   /** `normal` survives a process crash; `full` also survives power loss (fsync per commit). */
   readonly synchronous?: 'normal' | 'full';
+  /** SQLite's page cache, MiB (default 64). */
+  readonly cacheMiB?: number;
   /** Most writes committed together in one transaction. */
   readonly maxBatch?: number;
   /** Checkpoint the WAL on a worker thread rather than inside commits (default: on for files). */
@@ -100,9 +102,10 @@ export function openSqliteStore(options: SqliteOptions): SqliteStore {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    // 64 MiB of page cache (default 2 MiB): the inner pages of a store with millions of
-    // tokens stay in memory, so a random token costs one leaf page read, not four.
-    db.pragma('cache_size = -65536');
+    // 64 MiB of page cache by default (SQLite's is 2 MiB): the inner pages of a store with
+    // millions of tokens stay in memory, so a random token costs one leaf page read, not
+    // four. A cache as large as the file keeps the leaves too (docs/operations.md).
+    db.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 64)}`);
     // When a write starts the WAL over, the file is cut back to this size.
     const pageSize = db.pragma('page_size', { simple: true }) as number;
     db.pragma(`journal_size_limit = ${WAL_LIMIT_PAGES * pageSize}`);
