@@ -122,6 +122,16 @@ async function stop(running: Running): Promise<void> {
   await exited;
 }
 
+/** CPU time (user + system, all threads) a live process has used so far, in seconds. */
+function cpuSeconds(child: ChildProcess): number {
+  // fields after the command name, which is in parentheses and may hold spaces
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+/** The kernel's USER_HZ, in which /proc/<pid>/stat counts CPU time: 100 on Linux. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** Peak resident memory of a live process, from the kernel (VmHWM), in MB. */
 function peakRssMb(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -143,6 +153,24 @@ function runLoad(
     { encoding: 'utf8', timeout: (seconds + 60) * 1000, maxBuffer: 1 << 20 },
   );
   return Promise.resolve(JSON.parse(out.trim().split('\n').pop()!) as LoadResult);
+}
+
+/** A load run against a server, with the server's CPU time per request (µs) during it. */
+interface Measured extends LoadResult {
+  readonly cpuUs: number;
+}
+
+async function runMeasured(
+  server: Running,
+  scenario: Scenario,
+  app: BenchApp,
+  tokens: number,
+  seconds: number,
+): Promise<Measured> {
+  const before = cpuSeconds(server.child);
+  const result = await runLoad(server.url, scenario, app, tokens, seconds);
+  const cpuUs = ((cpuSeconds(server.child) - before) * 1e6) / Math.max(1, result.requests);
+  return { ...result, cpuUs };
 }
 
 // ---------------------------------------------------------------- the app and the data
@@ -229,18 +257,30 @@ const figure = (xs: readonly number[]): Figure => ({
   max: round(Math.max(...xs)),
 });
 
+interface Side {
+  rps: Figure;
+  p50: Figure;
+  p99: Figure;
+  /** The server process's CPU time per request, µs (attrd's alone: not PostgreSQL's). */
+  cpuUs: Figure;
+  errors: number;
+  requests: number;
+}
 interface ScenarioResult {
-  readonly attrd: { rps: Figure; p50: Figure; p99: Figure; errors: number; requests: number };
-  readonly ceiling: { rps: Figure; p50: Figure; p99: Figure; errors: number; requests: number };
+  readonly attrd: Side;
+  readonly ceiling: Side;
   /** attrd req/s ÷ ceiling req/s, per alternated pair. */
   readonly ratio: Figure;
+  /** attrd's CPU per request ÷ the ceiling's, per alternated pair. */
+  readonly cpuRatio: Figure;
 }
 
-function summarize(runs: readonly LoadResult[]) {
+function summarize(runs: readonly Measured[]): Side {
   return {
     rps: figure(runs.map((r) => r.rps)),
     p50: figure(runs.map((r) => r.p50)),
     p99: figure(runs.map((r) => r.p99)),
+    cpuUs: figure(runs.map((r) => r.cpuUs)),
     errors: runs.reduce((n, r) => n + r.errors, 0),
     requests: runs.reduce((n, r) => n + r.requests, 0),
   };
@@ -249,31 +289,32 @@ function summarize(runs: readonly LoadResult[]) {
 /** Each scenario: a warm-up, then `runs` pairs alternating attrd and the ceiling. */
 async function measure(
   label: string,
-  attrdUrl: string,
-  ceilingUrl: string,
+  attrd: Running,
+  ceiling: Running,
   app: BenchApp,
   tokens: number,
 ): Promise<Record<string, ScenarioResult>> {
   const results: Record<string, ScenarioResult> = {};
   for (const scenario of SCENARIOS) {
-    await runLoad(attrdUrl, scenario, app, tokens, 1);
-    await runLoad(ceilingUrl, scenario, app, tokens, 1);
-    const ours: LoadResult[] = [];
-    const theirs: LoadResult[] = [];
+    await runLoad(attrd.url, scenario, app, tokens, 1);
+    await runLoad(ceiling.url, scenario, app, tokens, 1);
+    const ours: Measured[] = [];
+    const theirs: Measured[] = [];
     for (let run = 0; run < settings.runs; run++) {
       // Alternate which goes first, so that drift on the machine falls on both alike.
       if (run % 2 === 0) {
-        ours.push(await runLoad(attrdUrl, scenario, app, tokens, settings.seconds));
-        theirs.push(await runLoad(ceilingUrl, scenario, app, tokens, settings.seconds));
+        ours.push(await runMeasured(attrd, scenario, app, tokens, settings.seconds));
+        theirs.push(await runMeasured(ceiling, scenario, app, tokens, settings.seconds));
       } else {
-        theirs.push(await runLoad(ceilingUrl, scenario, app, tokens, settings.seconds));
-        ours.push(await runLoad(attrdUrl, scenario, app, tokens, settings.seconds));
+        theirs.push(await runMeasured(ceiling, scenario, app, tokens, settings.seconds));
+        ours.push(await runMeasured(attrd, scenario, app, tokens, settings.seconds));
       }
     }
     const result: ScenarioResult = {
       attrd: summarize(ours),
       ceiling: summarize(theirs),
       ratio: figure(ours.map((r, i) => r.rps / theirs[i]!.rps)),
+      cpuRatio: figure(ours.map((r, i) => r.cpuUs / theirs[i]!.cpuUs)),
     };
     results[scenario] = result;
     const a = result.attrd;
@@ -284,7 +325,9 @@ async function measure(
         `ceiling ${String(Math.round(result.ceiling.rps.median)).padStart(6)}  ` +
         `ratio ${result.ratio.median.toFixed(2)} (${result.ratio.min.toFixed(2)}–${result.ratio.max.toFixed(2)})  ` +
         `p50 ${a.p50.median} ms  p99 ${a.p99.median} ms (${a.p99.min}–${a.p99.max})  errors ${a.errors}  ` +
-        `| ceiling p50 ${c.p50.median} ms  p99 ${c.p99.median} ms  errors ${c.errors}\n`,
+        `| ceiling p50 ${c.p50.median} ms  p99 ${c.p99.median} ms  errors ${c.errors}  ` +
+        `| CPU per request ${Math.round(a.cpuUs.median)} µs, ceiling ${Math.round(c.cpuUs.median)} µs, ` +
+        `× ${result.cpuRatio.median.toFixed(2)} (${result.cpuRatio.min.toFixed(2)}–${result.cpuRatio.max.toFixed(2)})\n`,
     );
   }
   return results;
@@ -324,7 +367,7 @@ async function compareScale(smallUrl: string, loadedUrl: string, app: BenchApp) 
 
 // ---------------------------------------------------------------- phases
 
-async function benchSqlite(ceilingUrl: string, dir: string) {
+async function benchSqlite(ceiling: Running, dir: string) {
   const path = join(dir, 'attrd.db');
   const database = `sqlite:${path}`;
   let server = await startAttrd(database);
@@ -335,7 +378,7 @@ async function benchSqlite(ceilingUrl: string, dir: string) {
   const basePreloadMs = await preload(store, app, 0, settings.baseTokens);
   await store.close();
   server = await startAttrd(database);
-  const base = await measure('sqlite', server.url, ceilingUrl, app, settings.baseTokens);
+  const base = await measure('sqlite', server, ceiling, app, settings.baseTokens);
   const basePeakRssMb = peakRssMb(server.child);
   await stop(server);
   // the small store as it is now, to serve next to the loaded one later
@@ -358,7 +401,7 @@ async function benchSqlite(ceilingUrl: string, dir: string) {
   const tokenAttributes = settings.scaleTokens * benchNames.length;
   server = await startAttrd(database);
   const attributeListMs = await timeAttributeList(server.url, app, settings.scaleTokens);
-  const loaded = await measure('sqlite loaded', server.url, ceilingUrl, app, settings.scaleTokens);
+  const loaded = await measure('sqlite loaded', server, ceiling, app, settings.scaleTokens);
   const loadedPeakRssMb = peakRssMb(server.child);
   const small = await startAttrd(`sqlite:${smallPath}`);
   const sideBySide = await compareScale(small.url, server.url, app);
@@ -410,7 +453,7 @@ function fileBytes(path: string): number {
   return total;
 }
 
-async function benchPostgres(ceilingUrl: string) {
+async function benchPostgres(ceiling: Running) {
   const serverUrl = process.env.ATTRD_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const maintenance = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 3000 });
   try {
@@ -432,7 +475,7 @@ async function benchPostgres(ceilingUrl: string) {
     const preloadMs = await preload(store, app, 0, settings.baseTokens);
     await store.close();
     server = await startAttrd(database);
-    const scenarios = await measure('postgres', server.url, ceilingUrl, app, settings.baseTokens);
+    const scenarios = await measure('postgres', server, ceiling, app, settings.baseTokens);
     const peak = peakRssMb(server.child);
     await stop(server);
     return {
@@ -463,8 +506,8 @@ async function main(): Promise<void> {
   const ceiling = await startCeiling();
   const report: Record<string, unknown> = { date: new Date().toISOString(), machine, settings };
   try {
-    report.sqlite = await benchSqlite(ceiling.url, dir);
-    if (settings.postgres) report.postgres = await benchPostgres(ceiling.url);
+    report.sqlite = await benchSqlite(ceiling, dir);
+    if (settings.postgres) report.postgres = await benchPostgres(ceiling);
   } finally {
     await stop(ceiling);
     rmSync(dir, { recursive: true, force: true });
