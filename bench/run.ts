@@ -335,34 +335,40 @@ async function measure(
 
 /**
  * The loaded store against the small one, both served at once, each scenario in `runs`
- * pairs alternating which goes first: req/s of the loaded ÷ req/s of the small, per pair.
- * Unlike two phases minutes apart, this holds when the machine's speed drifts.
+ * pairs alternating which goes first: req/s of the loaded ÷ req/s of the small, per pair,
+ * and CPU time per request of the loaded ÷ of the small. Unlike two phases minutes apart,
+ * this holds when the machine's speed drifts.
  */
-async function compareScale(smallUrl: string, loadedUrl: string, app: BenchApp) {
+async function compareScale(small: Running, loaded: Running, app: BenchApp) {
   const sides = {
-    small: { url: smallUrl, tokens: settings.baseTokens },
-    loaded: { url: loadedUrl, tokens: settings.scaleTokens },
+    small: { server: small, tokens: settings.baseTokens },
+    loaded: { server: loaded, tokens: settings.scaleTokens },
   };
   const results: Record<string, Figure> = {};
+  const cpu: Record<string, Figure> = {};
+  const range = (f: Figure) => `${f.median.toFixed(2)} (${f.min.toFixed(2)}–${f.max.toFixed(2)})`;
   for (const scenario of SCENARIOS) {
-    for (const side of Object.values(sides)) await runLoad(side.url, scenario, app, side.tokens, 1);
+    for (const side of Object.values(sides)) await runLoad(side.server.url, scenario, app, side.tokens, 1);
     const ratios: number[] = [];
+    const cpuRatios: number[] = [];
     for (let run = 0; run < settings.runs; run++) {
       const order = run % 2 === 0 ? (['small', 'loaded'] as const) : (['loaded', 'small'] as const);
-      const rps = { small: 0, loaded: 0 };
+      const runs: Partial<Record<'small' | 'loaded', Measured>> = {};
       for (const which of order) {
         const side = sides[which];
-        rps[which] = (await runLoad(side.url, scenario, app, side.tokens, settings.seconds)).rps;
+        runs[which] = await runMeasured(side.server, scenario, app, side.tokens, settings.seconds);
       }
-      ratios.push(rps.loaded / rps.small);
+      ratios.push(runs.loaded!.rps / runs.small!.rps);
+      cpuRatios.push(runs.loaded!.cpuUs / runs.small!.cpuUs);
     }
     results[scenario] = figure(ratios);
+    cpu[scenario] = figure(cpuRatios);
     process.stdout.write(
       `${'sqlite loaded'.padEnd(16)} ${scenario.padEnd(12)} ÷ small, side by side: ` +
-        `${results[scenario]!.median.toFixed(2)} (${results[scenario]!.min.toFixed(2)}–${results[scenario]!.max.toFixed(2)})\n`,
+        `${range(results[scenario]!)}; CPU per request × ${range(cpu[scenario]!)}\n`,
     );
   }
-  return results;
+  return { rps: results, cpu };
 }
 
 // ---------------------------------------------------------------- phases
@@ -404,7 +410,7 @@ async function benchSqlite(ceiling: Running, dir: string) {
   const loaded = await measure('sqlite loaded', server, ceiling, app, settings.scaleTokens);
   const loadedPeakRssMb = peakRssMb(server.child);
   const small = await startAttrd(`sqlite:${smallPath}`);
-  const sideBySide = await compareScale(small.url, server.url, app);
+  const sideBySide = await compareScale(small, server, app);
   await stop(small);
   await stop(server);
   const versusBase = Object.fromEntries(
@@ -436,7 +442,9 @@ async function benchSqlite(ceiling: Running, dir: string) {
       rpsVersusSmall: versusBase,
       ratioVersusSmall: ratioVersusBase,
       /** req/s on the loaded store ÷ on the small one, served side by side, alternated. */
-      sideBySide,
+      sideBySide: sideBySide.rps,
+      /** CPU time per request on the loaded store ÷ on the small one, the same runs. */
+      sideBySideCpuPerRequest: sideBySide.cpu,
     },
   };
 }
