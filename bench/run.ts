@@ -257,6 +257,9 @@ const figure = (xs: readonly number[]): Figure => ({
   max: round(Math.max(...xs)),
 });
 
+/** A ratio's median and its spread, as printed: `0.85 (0.80–0.91)`. */
+const spread = (f: Figure) => `${f.median.toFixed(2)} (${f.min.toFixed(2)}–${f.max.toFixed(2)})`;
+
 interface Side {
   rps: Figure;
   p50: Figure;
@@ -323,11 +326,11 @@ async function measure(
       `${label.padEnd(16)} ${scenario.padEnd(12)} ${String(Math.round(a.rps.median)).padStart(6)} req/s ` +
         `(${Math.round(a.rps.min)}–${Math.round(a.rps.max)})  ` +
         `ceiling ${String(Math.round(result.ceiling.rps.median)).padStart(6)}  ` +
-        `ratio ${result.ratio.median.toFixed(2)} (${result.ratio.min.toFixed(2)}–${result.ratio.max.toFixed(2)})  ` +
+        `ratio ${spread(result.ratio)}  ` +
         `p50 ${a.p50.median} ms  p99 ${a.p99.median} ms (${a.p99.min}–${a.p99.max})  errors ${a.errors}  ` +
         `| ceiling p50 ${c.p50.median} ms  p99 ${c.p99.median} ms  errors ${c.errors}  ` +
         `| CPU per request ${Math.round(a.cpuUs.median)} µs, ceiling ${Math.round(c.cpuUs.median)} µs, ` +
-        `× ${result.cpuRatio.median.toFixed(2)} (${result.cpuRatio.min.toFixed(2)}–${result.cpuRatio.max.toFixed(2)})\n`,
+        `× ${spread(result.cpuRatio)}\n`,
     );
   }
   return results;
@@ -346,7 +349,6 @@ async function compareScale(small: Running, loaded: Running, app: BenchApp) {
   };
   const results: Record<string, Figure> = {};
   const cpu: Record<string, Figure> = {};
-  const range = (f: Figure) => `${f.median.toFixed(2)} (${f.min.toFixed(2)}–${f.max.toFixed(2)})`;
   for (const scenario of SCENARIOS) {
     for (const side of Object.values(sides)) await runLoad(side.server.url, scenario, app, side.tokens, 1);
     const ratios: number[] = [];
@@ -365,7 +367,7 @@ async function compareScale(small: Running, loaded: Running, app: BenchApp) {
     cpu[scenario] = figure(cpuRatios);
     process.stdout.write(
       `${'sqlite loaded'.padEnd(16)} ${scenario.padEnd(12)} ÷ small, side by side: ` +
-        `${range(results[scenario]!)}; CPU per request × ${range(cpu[scenario]!)}\n`,
+        `${spread(results[scenario]!)}; CPU per request × ${spread(cpu[scenario]!)}\n`,
     );
   }
   return { rps: results, cpu };
