@@ -31,9 +31,10 @@ const MIGRATION_LOCK = 7_310_595_162_341_731n;
 export const IMPORT_MAX_TOKENS = 1000;
 const MAX_ATTEMPTS = 5;
 /**
- * Most writes committed together in one transaction. attrd_write's cost per write grows
- * with the batch past a few dozen (measured alone: 0.08 ms per write at 32, 0.10 at 64,
- * 0.28 at 256), so 64: with 512 clients, 9,200 writes/s against 6,900 at 256.
+ * Most writes committed together in one transaction. Chosen when attrd_write's cost per
+ * write grew with the batch (migration 3, measured alone: 0.08 ms per write at 32, 0.10
+ * at 64, 0.28 at 256): with 512 clients, 9,200 writes/s against 6,900 at 256. Migration
+ * 4's grows far less (0.03 ms per write at 64 and 128, 0.04 at 256).
  */
 const WRITE_BATCH_MAX = 64;
 /** Most write transactions one node runs at once (measured before the rule below: 4 beat 2 and unlimited). */

@@ -399,6 +399,15 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
           store.writeAttributes(app.accessId, set('t', { n0: 'last' })),
         ]);
         expect(results.map((r) => r.ok)).toEqual([true, true, true, false, true, true, true]);
+        expect(results[3]).toEqual({
+          ok: false,
+          failure: {
+            retCode: 1008007,
+            errMsg:
+              'token would hold 51 attributes after this request (it holds 50); ' +
+              'the limit is 50 attributes per token',
+          },
+        });
         expect(results[5]).toEqual({ ok: true, invalidAttribute: ['nope'] });
         const t = await store.readAttributes(app.accessId, 't');
         expect(Object.keys(t)).toHaveLength(49);
