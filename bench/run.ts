@@ -463,6 +463,25 @@ function fileBytes(path: string): number {
   return total;
 }
 
+/**
+ * Gathers the planner's statistics after the preload, as autovacuum does on its own within
+ * a minute of a bulk load. Some servers run with autovacuum off (this project's CI machines
+ * among them); without statistics the planner guesses, and writes cost PostgreSQL about a
+ * quarter more CPU (docs/performance.md). Returns autovacuum's setting.
+ */
+async function analyzeAfterPreload(maintenance: pg.Client, database: string): Promise<string> {
+  const autovacuum = String((await maintenance.query('SHOW autovacuum')).rows[0]?.autovacuum);
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  try {
+    await client.query('ANALYZE');
+  } finally {
+    await client.end();
+  }
+  process.stdout.write(`postgres: analyzed after the preload (autovacuum is ${autovacuum} on this server)\n`);
+  return autovacuum;
+}
+
 async function benchPostgres(ceiling: Running) {
   const serverUrl = process.env.ATTRD_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const maintenance = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 3000 });
@@ -484,12 +503,14 @@ async function benchPostgres(ceiling: Running) {
     const store = await openPostgresStore({ url: database, poolSize: 4, statementTimeoutMs: 60_000 });
     const preloadMs = await preload(store, app, 0, settings.baseTokens);
     await store.close();
+    const autovacuum = await analyzeAfterPreload(maintenance, database);
     server = await startAttrd(database);
     const scenarios = await measure('postgres', server, ceiling, app, settings.baseTokens);
     const peak = peakRssMb(server.child);
     await stop(server);
     return {
       preload: { tokens: settings.baseTokens, ms: Math.round(preloadMs) },
+      autovacuum,
       peakRssMb: peak,
       scenarios,
     };
