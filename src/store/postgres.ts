@@ -151,12 +151,13 @@ const WRITE_PATH = {
   writeEnd: 'SELECT attrd_write_end($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
   apps: `SELECT access_id, secret_key, name, region, created_at, rate_limit FROM apps
          WHERE access_id = ANY($1::bigint[])`,
-  // the tokens' attributes ('v') and, in the same snapshot, their apps ('a': o_token is
-  // the secret, o_name the region)
-  tokens: `SELECT 'v'::"char", access_id, token, name, value, NULL::integer FROM attributes
-           WHERE (access_id, token) IN (SELECT * FROM unnest($1::bigint[], $2::text[]))
+  // the tokens' attributes ('v', by the token's position in $1 and $2) and, in the same
+  // snapshot, their apps ('a')
+  tokens: `SELECT 'v'::"char", k.n, a.name, a.value, NULL::integer
+           FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS k(id, token, n)
+           JOIN attributes a ON a.access_id = k.id AND a.token = k.token
            UNION ALL
-           SELECT 'a'::"char", access_id, secret_key, region, NULL::text, rate_limit FROM apps
+           SELECT 'a'::"char", access_id, secret_key, region, rate_limit FROM apps
            WHERE access_id = ANY($3::bigint[])`,
 } as const;
 const prepared = (key: keyof typeof WRITE_PATH, values: unknown[]) => ({
@@ -166,17 +167,17 @@ const prepared = (key: keyof typeof WRITE_PATH, values: unknown[]) => ({
 });
 
 /**
- * A row of the `tokens` read: kind ('v' a token's value, 'a' its app), accessId, token
- * (an app's secret), name (an app's region), value, rate limit (apps only).
+ * A row of the `tokens` read: a token's value ('v': the token's position from 1, name,
+ * value) or an app ('a': accessId, secret, region, rate limit). bigint comes as a string.
  */
-type ReadRow = [string, string, string | null, string, string | null, number | null];
+type ReadRow = [kind: string, number: string, text: string, text2: string, rateLimit: number | null];
 
 /** Whether an app row of the `tokens` read is still the app a request saw. */
 const stillAs = (seen: App, row: ReadRow | undefined): boolean =>
   row !== undefined &&
   row[2] === seen.secretKey &&
   row[3] === seen.region &&
-  row[5] === seen.rateLimitPerSecond;
+  row[4] === seen.rateLimitPerSecond;
 
 /** A batch's outcome for a write whose app is no longer as its request saw it. */
 const APP_CHANGED: unique symbol = Symbol('app changed');
@@ -437,23 +438,14 @@ export class PostgresStore implements Store {
       ...prepared('tokens', [pairs.map(([id]) => id), pairs.map(([, token]) => token), ids]),
       rowMode: 'array',
     });
-    const found = new Map<string, Array<[string, string]>>();
+    const values = keys.map((): Array<[string, string]> => []);
     const apps = new Map<number, ReadRow>();
     for (const row of rows.rows) {
-      const [kind, id, token, name, value] = row;
-      if (kind === 'a') {
-        apps.set(Number(id), row);
-        continue;
-      }
-      const key = `${id}:${token}`;
-      const entries = found.get(key) ?? [];
-      entries.push([name, value!]);
-      found.set(key, entries);
+      if (row[0] === 'a') apps.set(Number(row[1]), row);
+      else values[Number(row[1]) - 1]!.push([row[2], row[3]]);
     }
     for (const id of ids) this.confirm(id, apps.get(id));
-    return new Map(
-      keys.map((key, i) => [key, [Object.fromEntries(found.get(key) ?? []), apps.get(pairs[i]![0])]]),
-    );
+    return new Map(keys.map((key, i) => [key, [Object.fromEntries(values[i]!), apps.get(pairs[i]![0])]]));
   });
 
   async readAttributes(accessId: number, token: string, seen?: App): Promise<AttributeMap> {

@@ -382,6 +382,37 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       });
     });
 
+    describe('reads in one turn', () => {
+      it('answer each token of each app with its own values', async () => {
+        const [a, b] = [newApp(), newApp()];
+        for (const app of [a, b]) {
+          await store.createApp(app);
+          for (const name of ['level', 'city']) await store.createDefinition(app.accessId, name, '', 1);
+        }
+        await store.writeAttributes(a.accessId, set('t1', { level: '1', city: 'x' }));
+        await store.writeAttributes(a.accessId, set('t2', { level: '2' }));
+        await store.writeAttributes(b.accessId, set('t1', { level: 'b1' }));
+        const [json, ...maps] = await Promise.all([
+          store.readAttributesJson(a.accessId, 't1'),
+          store.readAttributes(a.accessId, 't2'),
+          store.readAttributes(a.accessId, 'none'),
+          store.readAttributes(b.accessId, 't1'),
+          store.readAttributes(a.accessId, 't1'),
+          store.readAttributes(a.accessId, 't2'),
+          store.readAttributes(b.accessId, 't2'),
+        ]);
+        expect(JSON.parse(json)).toEqual({ level: '1', city: 'x' });
+        expect(maps).toEqual([
+          { level: '2' },
+          {},
+          { level: 'b1' },
+          { level: '1', city: 'x' },
+          { level: '2' },
+          {},
+        ]);
+      });
+    });
+
     describe('writes in one turn', () => {
       it('apply in call order on one token, a refused one spoiling none of the others', async () => {
         const app = newApp();
