@@ -93,6 +93,15 @@ describe('docs/performance.md agrees with the benchmark', () => {
     }
   });
 
+  it('analyzes the PostgreSQL database after its preload and before the runs, as it says', () => {
+    expect(doc).toContain('its tables analyzed after the preload');
+    const body = runner.slice(runner.indexOf('async function benchPostgres'));
+    const order = ['preload(store', 'analyzeAfterPreload(', "measure('postgres'"].map((s) => body.indexOf(s));
+    expect(order.every((at) => at > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(runner).toContain("client.query('ANALYZE')");
+  });
+
   it('preloads the a1 and a2 values that writes send, as it says', async () => {
     const { benchValue, benchWriteConstants } = await import('../bench/data.js');
     const load = readFileSync(new URL('../bench/load.ts', import.meta.url), 'utf8');
