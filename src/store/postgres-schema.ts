@@ -8,13 +8,150 @@
  * the same for `definitions` and `apps`); `settings` and `audit_log` are small and
  * global (reference or coordinator-local tables). See docs/scaling.md.
  *
- * A function that a later migration replaces is written once below, with the part that
- * changed as a parameter, so each migration's text stays as released
+ * A function that a later migration replaces is written once (below the migrations), with
+ * the part that changed chosen by migration, so each migration's text stays as released
  * (src/store/migrations.test.ts pins them).
  */
+export const postgresMigrations: readonly string[] = [
+  `
+  CREATE TABLE apps (
+    access_id   bigint  PRIMARY KEY,
+    secret_key  text    NOT NULL,
+    name        text    NOT NULL,
+    region      text    NOT NULL,
+    created_at  bigint  NOT NULL,
+    rate_limit  integer
+  );
+  CREATE TABLE definitions (
+    access_id    bigint NOT NULL,
+    name         text   NOT NULL,
+    description  text   NOT NULL,
+    created_at   bigint NOT NULL,
+    updated_at   bigint NOT NULL,
+    device_count bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (access_id, name)
+  );
+  CREATE TABLE attributes (
+    access_id bigint NOT NULL,
+    token     text   NOT NULL,
+    name      text   NOT NULL,
+    value     text   NOT NULL,
+    PRIMARY KEY (access_id, token, name)
+  );
+  CREATE INDEX attributes_by_name ON attributes (access_id, name);
+  CREATE TABLE settings (
+    key   text PRIMARY KEY,
+    value text NOT NULL
+  );
+  CREATE TABLE audit_log (
+    id        bigserial PRIMARY KEY,
+    at        bigint NOT NULL,
+    actor     text   NOT NULL,
+    action    text   NOT NULL,
+    access_id bigint,
+    detail    text   NOT NULL
+  );
+  `,
+  // A device write batch's first step in one call whose statements PostgreSQL plans once
+  // per connection: the apps' advisory locks (shared), then the tokens' (exclusive), in
+  // the order given; then the tokens' attributes and the definitions of the names used.
+  `
+  CREATE FUNCTION attrd_lock_and_read(
+    lock_keys text[], lock_shared boolean[],
+    ids bigint[], tokens text[], app_ids bigint[], names text[])
+  RETURNS TABLE (o_is_value boolean, o_access_id bigint, o_token text, o_name text, o_value text)
+  LANGUAGE plpgsql AS $fn$
+  BEGIN
+    PERFORM count(*) FROM (
+      SELECT CASE WHEN u.shared THEN pg_advisory_xact_lock_shared(hashtextextended(u.k, 0))
+                  ELSE pg_advisory_xact_lock(hashtextextended(u.k, 0)) END
+      FROM unnest(lock_keys, lock_shared) AS u(k, shared)) AS locks;
+    RETURN QUERY
+      SELECT true, a.access_id, a.token, a.name, a.value FROM attributes a
+        WHERE (a.access_id, a.token) IN (SELECT * FROM unnest(ids, tokens))
+      UNION ALL
+      SELECT false, d.access_id, NULL::text, d.name, NULL::text FROM definitions d
+        WHERE d.access_id = ANY(app_ids) AND d.name = ANY(names);
+  END
+  $fn$;
+  `,
+  // A device write batch in one call (one round trip, one statement, so one transaction
+  // without BEGIN or COMMIT), whose statements PostgreSQL plans once per connection.
+  //
+  // attrd_write takes the apps' advisory locks (shared) and the tokens' (exclusive) in the
+  // order given; then, for writes whose request authenticated against an app remembered
+  // by the node (Store.peekApp), confirms that app's secret, region and rate limit; then
+  // applies the writes by rounds (a token's first write in the batch in round 0, its
+  // second in round 1, …), each round planned against what the rounds before it left, by
+  // the rules of src/domain/apply.ts: undefined names skipped and reported in request
+  // order; cmd 1 and 2 set values, refused whole if the token would hold more than
+  // max_attributes; cmd 3 removes defined names the token holds; cmd 4 removes all. Its
+  // rows: per write, 'o' applied, 'r' refused (o_held, o_would) or 'c' its app changed;
+  // 'i' an undefined name of a write (o_name), in request order.
+  //
+  // attrd_write_end writes a net change: values set, values removed, and the definitions'
+  // device counts, whose rows it locks in (access_id, name) order first so that concurrent
+  // batches cannot deadlock. attrd_lock_and_read stays for nodes of the previous version
+  // during a rolling upgrade.
+  `
+  CREATE FUNCTION attrd_write_end(
+    set_ids bigint[], set_tokens text[], set_names text[], set_values text[],
+    rm_ids bigint[], rm_tokens text[], rm_names text[],
+    count_ids bigint[], count_names text[], count_deltas bigint[])
+  RETURNS void LANGUAGE plpgsql AS $fn$
+  BEGIN
+    IF cardinality(set_ids) > 0 THEN
+      INSERT INTO attributes (access_id, token, name, value)
+        SELECT * FROM unnest(set_ids, set_tokens, set_names, set_values)
+        ON CONFLICT (access_id, token, name) DO UPDATE SET value = excluded.value;
+    END IF;
+    IF cardinality(rm_ids) > 0 THEN
+      DELETE FROM attributes WHERE (access_id, token, name) IN
+        (SELECT * FROM unnest(rm_ids, rm_tokens, rm_names));
+    END IF;
+    IF cardinality(count_ids) > 0 THEN
+      PERFORM count(*) FROM (
+        SELECT 1 FROM definitions d
+          WHERE (d.access_id, d.name) IN (SELECT * FROM unnest(count_ids, count_names))
+          ORDER BY d.access_id, d.name COLLATE "C" FOR NO KEY UPDATE) AS locked;
+      UPDATE definitions d SET device_count = d.device_count + u.delta
+        FROM unnest(count_ids, count_names, count_deltas) AS u(id, name, delta)
+        WHERE d.access_id = u.id AND d.name = u.name;
+    END IF;
+  END
+  $fn$;
+  CREATE FUNCTION ${attrdWrite(3)}  `,
+  // attrd_write again, with each write's counts taken in one pass over its round's rows:
+  // the lateral counts of migration 3 scanned them once per write, so a batch's cost grew
+  // with its square (measured alone on 2 cores: 16 writes 0.78 → 0.68 ms, 32 writes
+  // 1.46 → 1.09 ms, 64 writes 3.57 → 1.91 ms). Same signature, same answers.
+  `
+  CREATE OR REPLACE FUNCTION ${attrdWrite(4)}  `,
+];
 
-/** The function attrd_write (see migration 3), from its name on, with its per-write counts. */
-function attrdWrite(verdicts: string): string {
+/**
+ * The function attrd_write as migrations 3 and 4 create it, from its name on: the same
+ * but for how it counts each write's values.
+ */
+function attrdWrite(migration: 3 | 4): string {
+  // how each write's held values and would-be count are found: migration 3 counted them
+  // per write with two lateral subqueries; migration 4 groups the round's rows by write once
+  const verdicts =
+    migration === 3
+      ? `      verdicts AS (
+        SELECT ws.n, ws.cmd, h.held, h.held + a.added AS would
+        FROM writes ws,
+             LATERAL (SELECT count(*)::integer AS held FROM cur c WHERE c.n = ws.n) AS h,
+             LATERAL (SELECT count(*)::integer AS added FROM items i
+                      WHERE i.w = ws.n AND i.defined AND i.old IS NULL) AS a),`
+      : `      verdicts AS (
+        SELECT u.n, sum(u.held)::integer AS held, sum(u.held + u.added)::integer AS would
+        FROM (SELECT ws.n, 0 AS held, 0 AS added FROM writes ws
+              UNION ALL
+              SELECT c.n, 1, 0 FROM cur c
+              UNION ALL
+              SELECT i.w, 0, 1 FROM items i WHERE i.defined AND i.old IS NULL) AS u
+        GROUP BY u.n),`;
   return `attrd_write(
     lock_keys text[], lock_shared boolean[], max_attributes integer,
     w_app bigint[], w_token text[], w_cmd integer[], w_round integer[],
@@ -136,138 +273,3 @@ ${verdicts}
   $fn$;
 `;
 }
-
-/** Migration 3's per-write counts: two lateral counts per write. */
-const verdictsByLateralCounts = `      verdicts AS (
-        SELECT ws.n, ws.cmd, h.held, h.held + a.added AS would
-        FROM writes ws,
-             LATERAL (SELECT count(*)::integer AS held FROM cur c WHERE c.n = ws.n) AS h,
-             LATERAL (SELECT count(*)::integer AS added FROM items i
-                      WHERE i.w = ws.n AND i.defined AND i.old IS NULL) AS a),`;
-
-/** Migration 4's: the round's writes, held values and added items, grouped by write once. */
-const verdictsInOnePass = `      verdicts AS (
-        SELECT u.n, sum(u.held)::integer AS held, sum(u.held + u.added)::integer AS would
-        FROM (SELECT ws.n, 0 AS held, 0 AS added FROM writes ws
-              UNION ALL
-              SELECT c.n, 1, 0 FROM cur c
-              UNION ALL
-              SELECT i.w, 0, 1 FROM items i WHERE i.defined AND i.old IS NULL) AS u
-        GROUP BY u.n),`;
-
-export const postgresMigrations: readonly string[] = [
-  `
-  CREATE TABLE apps (
-    access_id   bigint  PRIMARY KEY,
-    secret_key  text    NOT NULL,
-    name        text    NOT NULL,
-    region      text    NOT NULL,
-    created_at  bigint  NOT NULL,
-    rate_limit  integer
-  );
-  CREATE TABLE definitions (
-    access_id    bigint NOT NULL,
-    name         text   NOT NULL,
-    description  text   NOT NULL,
-    created_at   bigint NOT NULL,
-    updated_at   bigint NOT NULL,
-    device_count bigint NOT NULL DEFAULT 0,
-    PRIMARY KEY (access_id, name)
-  );
-  CREATE TABLE attributes (
-    access_id bigint NOT NULL,
-    token     text   NOT NULL,
-    name      text   NOT NULL,
-    value     text   NOT NULL,
-    PRIMARY KEY (access_id, token, name)
-  );
-  CREATE INDEX attributes_by_name ON attributes (access_id, name);
-  CREATE TABLE settings (
-    key   text PRIMARY KEY,
-    value text NOT NULL
-  );
-  CREATE TABLE audit_log (
-    id        bigserial PRIMARY KEY,
-    at        bigint NOT NULL,
-    actor     text   NOT NULL,
-    action    text   NOT NULL,
-    access_id bigint,
-    detail    text   NOT NULL
-  );
-  `,
-  // A device write batch's first step in one call whose statements PostgreSQL plans once
-  // per connection: the apps' advisory locks (shared), then the tokens' (exclusive), in
-  // the order given; then the tokens' attributes and the definitions of the names used.
-  `
-  CREATE FUNCTION attrd_lock_and_read(
-    lock_keys text[], lock_shared boolean[],
-    ids bigint[], tokens text[], app_ids bigint[], names text[])
-  RETURNS TABLE (o_is_value boolean, o_access_id bigint, o_token text, o_name text, o_value text)
-  LANGUAGE plpgsql AS $fn$
-  BEGIN
-    PERFORM count(*) FROM (
-      SELECT CASE WHEN u.shared THEN pg_advisory_xact_lock_shared(hashtextextended(u.k, 0))
-                  ELSE pg_advisory_xact_lock(hashtextextended(u.k, 0)) END
-      FROM unnest(lock_keys, lock_shared) AS u(k, shared)) AS locks;
-    RETURN QUERY
-      SELECT true, a.access_id, a.token, a.name, a.value FROM attributes a
-        WHERE (a.access_id, a.token) IN (SELECT * FROM unnest(ids, tokens))
-      UNION ALL
-      SELECT false, d.access_id, NULL::text, d.name, NULL::text FROM definitions d
-        WHERE d.access_id = ANY(app_ids) AND d.name = ANY(names);
-  END
-  $fn$;
-  `,
-  // A device write batch in one call (one round trip, one statement, so one transaction
-  // without BEGIN or COMMIT), whose statements PostgreSQL plans once per connection.
-  //
-  // attrd_write takes the apps' advisory locks (shared) and the tokens' (exclusive) in the
-  // order given; then, for writes whose request authenticated against an app remembered
-  // by the node (Store.peekApp), confirms that app's secret, region and rate limit; then
-  // applies the writes by rounds (a token's first write in the batch in round 0, its
-  // second in round 1, …), each round planned against what the rounds before it left, by
-  // the rules of src/domain/apply.ts: undefined names skipped and reported in request
-  // order; cmd 1 and 2 set values, refused whole if the token would hold more than
-  // max_attributes; cmd 3 removes defined names the token holds; cmd 4 removes all. Its
-  // rows: per write, 'o' applied, 'r' refused (o_held, o_would) or 'c' its app changed;
-  // 'i' an undefined name of a write (o_name), in request order.
-  //
-  // attrd_write_end writes a net change: values set, values removed, and the definitions'
-  // device counts, whose rows it locks in (access_id, name) order first so that concurrent
-  // batches cannot deadlock. attrd_lock_and_read stays for nodes of the previous version
-  // during a rolling upgrade.
-  `
-  CREATE FUNCTION attrd_write_end(
-    set_ids bigint[], set_tokens text[], set_names text[], set_values text[],
-    rm_ids bigint[], rm_tokens text[], rm_names text[],
-    count_ids bigint[], count_names text[], count_deltas bigint[])
-  RETURNS void LANGUAGE plpgsql AS $fn$
-  BEGIN
-    IF cardinality(set_ids) > 0 THEN
-      INSERT INTO attributes (access_id, token, name, value)
-        SELECT * FROM unnest(set_ids, set_tokens, set_names, set_values)
-        ON CONFLICT (access_id, token, name) DO UPDATE SET value = excluded.value;
-    END IF;
-    IF cardinality(rm_ids) > 0 THEN
-      DELETE FROM attributes WHERE (access_id, token, name) IN
-        (SELECT * FROM unnest(rm_ids, rm_tokens, rm_names));
-    END IF;
-    IF cardinality(count_ids) > 0 THEN
-      PERFORM count(*) FROM (
-        SELECT 1 FROM definitions d
-          WHERE (d.access_id, d.name) IN (SELECT * FROM unnest(count_ids, count_names))
-          ORDER BY d.access_id, d.name COLLATE "C" FOR NO KEY UPDATE) AS locked;
-      UPDATE definitions d SET device_count = d.device_count + u.delta
-        FROM unnest(count_ids, count_names, count_deltas) AS u(id, name, delta)
-        WHERE d.access_id = u.id AND d.name = u.name;
-    END IF;
-  END
-  $fn$;
-  CREATE FUNCTION ${attrdWrite(verdictsByLateralCounts)}  `,
-  // attrd_write again, with each write's counts taken in one pass over its round's rows:
-  // the lateral counts of migration 3 scanned them once per write, so a batch's cost grew
-  // with its square (measured alone on 2 cores: 16 writes 0.78 → 0.68 ms, 32 writes
-  // 1.46 → 1.09 ms, 64 writes 3.57 → 1.91 ms). Same signature, same answers.
-  `
-  CREATE OR REPLACE FUNCTION ${attrdWrite(verdictsInOnePass)}  `,
-];
