@@ -104,6 +104,19 @@ describe('verifyClaim', () => {
     expect(verifyClaim(signed(QUERY_SIGN), SECRET, QUERY.replace('5', '4'), now, 300)).toBe(false);
   });
 
+  it('refuses a signature one character off, cut short, lengthened or in other characters', () => {
+    const last = QUERY_SIGN.at(-1) === 'A' ? 'B' : 'A';
+    for (const wrong of [
+      QUERY_SIGN.slice(0, -1) + last,
+      QUERY_SIGN.slice(0, -1),
+      `${QUERY_SIGN}=`,
+      `é${QUERY_SIGN.slice(2)}`,
+      QUERY_SIGN.toLowerCase(),
+    ]) {
+      expect(verifyClaim(signed(wrong), SECRET, QUERY, now, 300), wrong).toBe(false);
+    }
+  });
+
   it('refuses Base64 of the raw digest instead of the hex text', async () => {
     const { createHmac } = await import('node:crypto');
     const raw = createHmac('sha256', SECRET).update(`1700000000150000000${1}${QUERY}`).digest('base64');
