@@ -170,7 +170,13 @@ const prepared = (key: keyof typeof WRITE_PATH, values: unknown[]) => ({
  * A row of the `tokens` read: a token's value ('v': the token's position from 1, name,
  * value) or an app ('a': accessId, secret, region, rate limit). bigint comes as a string.
  */
-type ReadRow = [kind: string, number: string, text: string, text2: string, rateLimit: number | null];
+type ReadRow = [
+  kind: string,
+  positionOrAccessId: string,
+  nameOrSecret: string,
+  valueOrRegion: string,
+  rateLimit: number | null,
+];
 
 /** Whether an app row of the `tokens` read is still the app a request saw. */
 const stillAs = (seen: App, row: ReadRow | undefined): boolean =>
