@@ -160,8 +160,11 @@ const WRITE_PATH = {
            SELECT 'a'::"char", access_id, secret_key, region, rate_limit FROM apps
            WHERE access_id = ANY($3::bigint[])`,
 } as const;
+// The names change with the texts (v2: the tokens read by position), so that a server
+// connection a pooler hands on from a node of another version holds no statement of the
+// same name with another text.
 const prepared = (key: keyof typeof WRITE_PATH, values: unknown[]) => ({
-  name: `attrd_${key}_v1`,
+  name: `attrd_${key}_v2`,
   text: WRITE_PATH[key],
   values,
 });
