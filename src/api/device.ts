@@ -134,8 +134,8 @@ export function deviceHandler(options: DeviceOptions): DeviceHandler {
     const { cmd } = command;
     try {
       if (command.cmd === 5) {
-        const attributeMap = await store.readAttributesJson(appInfo.accessId, command.token, seen);
-        return { status: 200, body: `${READ_PREFIX}${attributeMap}}}`, retCode: 0, cmd };
+        const attributeMapJson = await store.readAttributesJson(appInfo.accessId, command.token, seen);
+        return { status: 200, body: `${READ_PREFIX}${attributeMapJson}}}`, retCode: 0, cmd };
       }
       const outcome = await store.writeAttributes(appInfo.accessId, command, seen);
       if (!outcome.ok) return failed(outcome.failure, cmd);

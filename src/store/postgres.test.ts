@@ -26,15 +26,13 @@ if (testPgDatabase) {
         ]);
         await pool.query("INSERT INTO definitions VALUES ($1, 'level', '', 0, 0, 1)", [testApp.accessId]);
         await pool.query("INSERT INTO attributes VALUES ($1, 't', 'level', '0')", [testApp.accessId]);
-        const old = await openPostgresStore({ url, poolSize: 2 });
-        await old.close();
-        const [{ version }] = (await pool.query('SELECT version FROM attrd_schema')).rows;
-        expect(version).toBe(postgresMigrations.length);
-        const [{ def }] = (await pool.query("SELECT pg_get_functiondef('attrd_write'::regproc) AS def")).rows;
-        expect(def).toContain('GROUP BY u.n');
-
         const store = await openPostgresStore({ url, poolSize: 2 });
         try {
+          const [{ version }] = (await pool.query('SELECT version FROM attrd_schema')).rows;
+          expect(version).toBe(postgresMigrations.length);
+          const [{ def }] = (await pool.query("SELECT pg_get_functiondef('attrd_write'::regproc) AS def"))
+            .rows;
+          expect(def).toContain('GROUP BY u.n');
           expect(await store.readAttributes(testApp.accessId, 't')).toEqual({ level: '0' });
           const set = (value: string) =>
             store.writeAttributes(testApp.accessId, { cmd: 1, token: 't', attributes: [['level', value]] });
